@@ -1,0 +1,1 @@
+"""Subcommands; each module has NAME, HELP, ORDER, ``configure(parser)`` and ``run(args) -> int``."""

@@ -1,0 +1,15 @@
+"""Renderers turn a Report into text for people or machines; each is imported only when used."""
+
+from __future__ import annotations
+
+import importlib
+
+from doctor.findings import Report
+
+FORMATS = ("text", "json", "junit", "github", "markdown")
+
+
+def render(fmt: str, report: Report, *, lang: str = "en", verbose: bool = False, color: bool = False) -> str:
+    """Render ``report`` in ``fmt``; every renderer has this same signature."""
+    module = importlib.import_module(f"doctor.render.{fmt}_format")
+    return module.render(report, lang=lang, verbose=verbose, color=color)

@@ -1,0 +1,102 @@
+"""Text report for a terminal: a mark per check, the fix under each problem, a closing verdict."""
+
+from __future__ import annotations
+
+import json
+
+from doctor import __version__
+from doctor.findings import CheckResult, Finding, Report, Severity, Status
+from doctor.i18n import ui
+from doctor.secrets import redact
+
+MARKS = {
+    Status.PASS: "[✓]",
+    Status.WARN: "[!]",
+    Status.FAIL: "[✗]",
+    Status.SKIP: "[-]",
+    Status.CRASH: "[☠]",
+}
+SEVERITY_MARKS = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "•"}
+COLORS = {
+    Status.PASS: "32",
+    Status.WARN: "33",
+    Status.FAIL: "31",
+    Status.SKIP: "2",
+    Status.CRASH: "35",
+    Severity.ERROR: "31",
+    Severity.WARNING: "33",
+    Severity.INFO: "36",
+}
+
+
+class _Painter:
+    def __init__(self, color: bool):
+        self.color = color
+
+    def __call__(self, text: str, key: Status | Severity | str) -> str:
+        code = COLORS.get(key, key) if not isinstance(key, str) else key
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+
+def _header(report: Report, lang: str) -> list[str]:
+    lines = [f"openai-doctor {__version__}"]
+    for name in ("api_key", "base_url", "organization", "project", "model"):
+        item = report.config.get(name)
+        if item and item.get("value") is not None:
+            lines.append(f"  {name}: {item['value']}  ({ui('source', lang)} {item['source']})")
+    return lines + [""]
+
+
+def _finding_lines(finding: Finding, lang: str, verbose: bool, paint: _Painter) -> list[str]:
+    mark = paint(SEVERITY_MARKS[finding.severity], finding.severity)
+    lines = [f"    {mark} {finding.message.get(lang)}  [{finding.code}]"]
+    if finding.severity is Severity.INFO:
+        return lines
+    if finding.fix:
+        lines.append(f"      {ui('fix', lang)}:")
+        lines += [f"        {n}. {step.get(lang)}" for n, step in enumerate(finding.fix, 1)]
+    lines.append(f"      {ui('docs', lang)}: {finding.docs}")
+    if verbose and finding.evidence:
+        lines.append(f"      {ui('evidence', lang)}: {json.dumps(redact(dict(finding.evidence)), ensure_ascii=False)}")
+    return lines
+
+
+def _check_lines(check: CheckResult, lang: str, verbose: bool, paint: _Painter) -> list[str]:
+    title = check.title.get(lang)
+    head = f"{paint(MARKS[check.status], check.status)} {title}"
+    if check.status is Status.SKIP and check.skip_reason:
+        head += paint(f"  ({ui('skipped_because', lang, reason=check.skip_reason.get(lang))})", Status.SKIP)
+    if verbose and check.status is not Status.SKIP:
+        head += paint(f"  ({ui('duration', lang, ms=round(check.duration_ms))})", "2")
+    lines = [head]
+    for finding in check.findings:
+        if finding.severity is Severity.INFO and not verbose and check.status is not Status.PASS:
+            continue
+        lines += _finding_lines(finding, lang, verbose, paint)
+    if verbose and check.evidence:
+        lines.append(f"    {ui('evidence', lang)}: {json.dumps(redact(dict(check.evidence)), ensure_ascii=False)}")
+    return lines
+
+
+def render(report: Report, *, lang: str = "en", verbose: bool = False, color: bool = False) -> str:
+    paint = _Painter(color)
+    lines = _header(report, lang)
+    for check in report.checks:
+        lines += _check_lines(check, lang, verbose, paint)
+    lines.append("")
+    if report.offline:
+        lines.append(ui("offline_note", lang))
+    elif not report.spent:
+        lines.append(ui("spent_nothing", lang))
+    else:
+        lines.append(ui("spent_some", lang))
+    if report.ignored_count:
+        lines.append(ui("ignored", lang, count=report.ignored_count))
+    problems = report.problems
+    if problems:
+        errors = sum(f.severity is Severity.ERROR for f in problems)
+        verdict = ui("problems_found", lang, count=len(problems), errors=errors, warnings=len(problems) - errors)
+        lines.append(paint(verdict, Status.FAIL if errors else Status.WARN))
+    else:
+        lines.append(paint(ui("no_problems", lang), Status.PASS))
+    return "\n".join(lines) + "\n"
