@@ -108,18 +108,30 @@ class ProbeFinished:
 Event = Union[ProbeStarted, ProbeFinished]
 
 
+def _settle(future: asyncio.Future, result: Any, exc: BaseException | None) -> None:
+    if future.done():  # the probe timed out and was abandoned
+        return
+    if exc is None:
+        future.set_result(result)
+    else:
+        future.set_exception(exc)
+
+
 def _in_daemon_thread(func: Callable[[], Any]) -> asyncio.Future:
     """Run blocking work in a daemon thread, so a hung probe can be abandoned at exit."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future = loop.create_future()
 
     def target() -> None:
+        result, error = None, None
         try:
             result = func()
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_exception(exc))
-        else:
-            loop.call_soon_threadsafe(lambda: future.done() or future.set_result(result))
+            error = exc
+        try:
+            loop.call_soon_threadsafe(_settle, future, result, error)
+        except RuntimeError:  # the run ended (loop closed) while this abandoned probe still ran
+            pass
 
     threading.Thread(target=target, daemon=True, name="doctor-probe").start()
     return future

@@ -109,10 +109,16 @@ def read_dotenv(path: Path) -> DotenvFile:
     # newline=None: the same universal-newline reading as load_dotenv's open(), so CRLF works.
     stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", newline=None)
     bindings = tuple(
-        DotenvBinding(b.key, b.value, b.original.line, b.error, b.original.string)
+        DotenvBinding(b.key, b.value, _first_line(b.original.string, b.original.line), b.error, b.original.string)
         for b in parser.parse_stream(stream)
     )
     return DotenvFile(path, bindings)
+
+
+def _first_line(original: str, line: int) -> int:
+    """python-dotenv counts the blank lines before a binding as part of it; skip them."""
+    blank = original[: len(original) - len(original.lstrip())]
+    return line + blank.count("\n")
 
 
 def find_dotenv(start: Path) -> Path | None:

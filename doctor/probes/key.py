@@ -93,13 +93,15 @@ def whitespace_problems(raw: str) -> list[str]:
         problems.append("spaces")
     inner = raw.strip()
     if inner[:1] in QUOTES or inner[-1:] in QUOTES:
-        problems.append("quotes")
+        smart = inner[:1] in SMART_QUOTES or inner[-1:] in SMART_QUOTES
+        problems.append("non_ascii" if smart else "quotes")
     if inner.lower().startswith("bearer"):
         problems.append("bearer")
     cleaned = clean_key(raw)
     if any(ch.isspace() for ch in cleaned):
         problems.append("inner_space")
-    if any(ord(ch) > 127 for ch in cleaned) or any(unicodedata.category(ch) in ("Cf", "Cc") for ch in cleaned):
+    invisible = any(unicodedata.category(ch) in ("Cf", "Cc") for ch in cleaned)
+    if (invisible or any(ord(ch) > 127 for ch in cleaned)) and "non_ascii" not in problems:
         problems.append("non_ascii")
     return problems
 
@@ -131,13 +133,14 @@ def shape_problem(key: str, family: KeyFamily) -> str | None:
         if len(key) > max(family.lengths):
             return "too_long"
     if key.count(MARKER) != 1:
-        return "no_marker"
+        cut_off = family.lengths and len(key) < max(family.lengths) and len(key) not in family.lengths
+        return "too_short" if cut_off else "no_marker"
     if family.lengths and len(key) not in family.lengths:
         return "unusual_length"
     return None
 
 
-@probe("key.format", title=("API key", "API 密钥"), group="key")
+@probe("key", title=("API key", "API 密钥"), group="key")
 def check_key(ctx: Context) -> list[Finding]:
     settings = ctx.settings
     setting = settings["api_key"]
@@ -180,6 +183,6 @@ def check_key(ctx: Context) -> list[Finding]:
         severity = "warning" if problem in ("unusual_length", "no_marker") else None
         findings.append(issue("key.malformed", problem, severity=severity, length=len(key), evidence=evidence))
     if family.kind == "admin":
-        findings.append(issue("key.admin_key", evidence=where))
+        findings.append(issue("key.admin_key", **where, evidence=where))
     findings.append(issue("key.type", family.kind, shown=mask_key(key), source=setting.source, evidence=evidence))
     return findings

@@ -13,8 +13,8 @@ MARKS = {
     Status.PASS: "[✓]",
     Status.WARN: "[!]",
     Status.FAIL: "[✗]",
-    Status.SKIP: "[-]",
-    Status.CRASH: "[☠]",
+    Status.SKIP: "[skip]",
+    Status.CRASH: "[crash]",
 }
 SEVERITY_MARKS = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "•"}
 COLORS = {
@@ -47,7 +47,8 @@ def _header(report: Report, lang: str) -> list[str]:
     return lines + [""]
 
 
-def _finding_lines(finding: Finding, lang: str, verbose: bool, paint: _Painter) -> list[str]:
+def finding_lines(finding: Finding, lang: str, verbose: bool, paint: _Painter = _Painter(False)) -> list[str]:
+    """A finding as indented lines: the message and code, then (for problems) the fix and docs."""
     mark = paint(SEVERITY_MARKS[finding.severity], finding.severity)
     lines = [f"    {mark} {finding.message.get(lang)}  [{finding.code}]"]
     if finding.severity is Severity.INFO:
@@ -72,7 +73,7 @@ def _check_lines(check: CheckResult, lang: str, verbose: bool, paint: _Painter) 
     for finding in check.findings:
         if finding.severity is Severity.INFO and not verbose and check.status is not Status.PASS:
             continue
-        lines += _finding_lines(finding, lang, verbose, paint)
+        lines += finding_lines(finding, lang, verbose, paint)
     if verbose and check.evidence:
         lines.append(f"    {ui('evidence', lang)}: {json.dumps(redact(dict(check.evidence)), ensure_ascii=False)}")
     return lines
@@ -92,11 +93,14 @@ def render(report: Report, *, lang: str = "en", verbose: bool = False, color: bo
         lines.append(ui("spent_some", lang))
     if report.ignored_count:
         lines.append(ui("ignored", lang, count=report.ignored_count))
-    problems = report.problems
-    if problems:
-        errors = sum(f.severity is Severity.ERROR for f in problems)
-        verdict = ui("problems_found", lang, count=len(problems), errors=errors, warnings=len(problems) - errors)
-        lines.append(paint(verdict, Status.FAIL if errors else Status.WARN))
-    else:
-        lines.append(paint(ui("no_problems", lang), Status.PASS))
+    lines.append(paint(verdict(report, lang), report.status))
     return "\n".join(lines) + "\n"
+
+
+def verdict(report: Report, lang: str) -> str:
+    """The closing line: how many problems (errors and warnings), or none."""
+    problems = report.problems
+    if not problems:
+        return ui("no_problems", lang)
+    errors = sum(f.severity is Severity.ERROR for f in problems)
+    return ui("problems_found", lang, count=len(problems), errors=errors, warnings=len(problems) - errors)
