@@ -92,6 +92,8 @@ class Context:
     spend: bool = False
     outputs: dict[str, Outcome] = field(default_factory=dict)
     """Outcomes of finished probes, for the probes that require them."""
+    deadline: float | None = None
+    """time.monotonic() when the whole run must end (set by the runner), for probes' own timeouts."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ class Runner:
 
     async def run(self, total_timeout: float | None = None) -> list[CheckResult]:
         deadline = time.monotonic() + (total_timeout if total_timeout is not None else self.ctx.timeout)
+        self.ctx.deadline = deadline
         return list(await asyncio.gather(*(self._run_one(p, deadline) for p in self.probes)))
 
 

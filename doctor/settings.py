@@ -12,11 +12,12 @@ from __future__ import annotations
 import enum
 import io
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from doctor.secrets import mask_key, register_secret
+from doctor.secrets import display_url, mask_key, register_secret
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -52,7 +53,7 @@ class Value:
         """The value as it may be printed: keys masked."""
         if self.value is None:
             return None
-        return mask_key(self.value) if self.secret else self.value
+        return mask_key(self.value) if self.secret else display_url(self.value)
 
     @property
     def source(self) -> str:
@@ -94,7 +95,10 @@ def read_dotenv(path: Path) -> DotenvFile:
     from dotenv import parser
 
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block python-dotenv's read forever
+            return DotenvFile(path, problem="unreadable", detail="not a regular file")
+        size = info.st_size
         if size > DOTENV_MAX_BYTES:
             return DotenvFile(path, problem="too_large", detail=f"{size} bytes")
         raw = path.read_bytes()

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_TIKTOKEN = ROOT.parent / "shared" / "tiktoken"
+NETGUARD = Path(__file__).resolve().parent / "netguard"  # sitecustomize: subprocesses reach loopback only
 
 # Valid-looking keys built at run time (never a real key): prefix + 74 + marker + 74 = 164 chars.
 PROJECT_KEY = "sk-proj-" + "Ab3_" * 18 + "Zx" + "T3BlbkFJ" + "Qw9-" * 18 + "Kp"
@@ -56,16 +57,22 @@ def codes(findings) -> list[str]:
     return [f.code for f in findings]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, input: str | None = None, timeout: float = 60):
-    """Run the real `python -m doctor` in a subprocess with a controlled environment."""
+def subprocess_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a subprocess under test: no OPENAI_* of the developer, loopback-only network."""
     base = {k: v for k, v in os.environ.items() if not k.upper().startswith("OPENAI_")}
     base.pop("GITHUB_STEP_SUMMARY", None)
     base.update(env or {})
+    base["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), base.get("PYTHONPATH")]))
+    return base
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, input: str | None = None, timeout: float = 60):
+    """Run the real `python -m doctor` in a subprocess with a controlled environment."""
     return subprocess.run(
         [sys.executable, "-m", "doctor", *args],
         capture_output=True,
         text=True,
-        env=base,
+        env=subprocess_env(env),
         cwd=cwd,
         input=input,
         timeout=timeout,

@@ -55,3 +55,21 @@ def test_nothing_outside_tui_imports_textual_and_outside_render_tui_imports_rich
         if rel[0] not in ("tui", "render") and ("import rich" in text or "from rich" in text):
             offenders.append(f"{path}: rich")
     assert not offenders, offenders
+
+
+
+def test_subprocesses_started_by_tests_cannot_reach_public_hosts():
+    from tests.conftest import subprocess_env
+
+    probe = (
+        "import socket\n"
+        "for attempt in (lambda: socket.getaddrinfo('api.openai.com', 443),\n"
+        "                lambda: socket.create_connection(('1.1.1.1', 443), timeout=1)):\n"
+        "    try:\n"
+        "        attempt(); print('REACHED')\n"
+        "    except OSError as exc:\n"
+        "        print('BLOCKED' if 'test network guard' in str(exc) else f'OTHER {exc}')\n"
+        "print(socket.getaddrinfo('127.0.0.1', 80)[0][4][0])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=subprocess_env(), check=True)
+    assert out.stdout.split() == ["BLOCKED", "BLOCKED", "127.0.0.1"]

@@ -79,3 +79,17 @@ def test_unparseable_dotenv_files_are_described_not_raised(make_settings, raw, p
 def test_crlf_and_export_lines_parse_like_python_dotenv(make_settings):
     settings = make_settings({}, dotenv=b"export OPENAI_API_KEY=sk-a\r\nOPENAI_ORG_ID=org-b\r\n")
     assert settings.get("api_key") == "sk-a" and settings.get("organization") == "org-b"
+
+
+def test_a_fifo_env_file_is_described_instead_of_blocking_forever(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.env"
+    os.mkfifo(fifo)
+    settings = resolve(environ={}, project_dir=tmp_path, env_file=fifo)
+    assert settings.dotenv.problem == "unreadable" and "regular" in settings.dotenv.detail
+
+
+def test_report_view_hides_proxy_passwords(make_settings):
+    settings = make_settings({"HTTPS_PROXY": "http://me:s3cret@proxy.corp:3128"})
+    assert settings.as_report()["https_proxy"]["value"] == "http://me:***@proxy.corp:3128"

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(args)
     lang = args.lang or detect_language()
     to_terminal = args.output is None and sys.stdout.isatty()
-    color = args.format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    color = args.format == "text" and to_terminal and not os.environ.get("NO_COLOR")  # no-color.org: set and non-empty
     text = render(args.format, report, lang=lang, verbose=args.verbose, color=color)
     if args.output is not None:
         try:
@@ -102,4 +102,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--output {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
+    if args.format == "github":
+        from doctor.render.github_format import write_step_summary
+
+        write_step_summary(report, lang=lang, verbose=args.verbose)
     return report.exit_code

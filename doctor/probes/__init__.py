@@ -6,8 +6,8 @@ import importlib
 
 from doctor.runner import REGISTRY, Probe
 
-OFFLINE_MODULES: tuple[str, ...] = ("key",)
-ONLINE_MODULES: tuple[str, ...] = ()
+OFFLINE_MODULES: tuple[str, ...] = ("key", "environment", "sdk", "tokenizer")
+ONLINE_MODULES: tuple[str, ...] = ("connectivity", "auth", "models", "quota", "ratelimits", "roundtrip", "first_request")
 
 
 def load_probes(offline: bool = False) -> list[Probe]:

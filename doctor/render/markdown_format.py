@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 from pathlib import Path
@@ -102,6 +103,21 @@ def checks_table(report: Report, lang: str) -> list[str]:
     return [f"### {ui('checks', lang)}", "", *table(header, rows), ""]
 
 
+def _fenced(text: str, info: str) -> list[str]:
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    return [f"  {fence}{info}", *(f"  {line}" for line in text.splitlines()), f"  {fence}"]
+
+
+def _evidence_blocks(evidence: dict) -> list[str]:
+    """Evidence as JSON, except multi-line texts (a traceback), which read better verbatim."""
+    verbatim = {k: v for k, v in evidence.items() if isinstance(v, str) and "\n" in v}
+    rest = {k: v for k, v in evidence.items() if k not in verbatim}
+    lines = _fenced(json.dumps(rest, ensure_ascii=False, indent=2), "json") if rest else []
+    for name, text in verbatim.items():
+        lines += ["", f"  {name}:", "", *_fenced(text, "text")]
+    return lines
+
+
 def _finding(finding: Finding, lang: str, verbose: bool) -> list[str]:
     lines = [f"- {SEVERITY_MARKS[finding.severity]} {code(finding.code)} {finding.message.get(lang)}"]
     if finding.severity is not Severity.INFO:
@@ -110,11 +126,9 @@ def _finding(finding: Finding, lang: str, verbose: bool) -> list[str]:
             lines += [f"  {n}. {step.get(lang)}" for n, step in enumerate(finding.fix, 1)]
         lines += ["", f"  [{ui('docs', lang)}]({finding.docs})"]
     if verbose and finding.evidence:
-        evidence = json.dumps(redact(dict(finding.evidence)), ensure_ascii=False, indent=2)
-        fence = "`" * max(3, _longest_backtick_run(evidence) + 1)
-        lines += ["", f"  <details><summary>{ui('evidence', lang)}</summary>", "", f"  {fence}json"]
-        lines += [f"  {line}" for line in evidence.splitlines()]
-        lines += [f"  {fence}", "  </details>"]
+        lines += ["", f"  <details><summary>{ui('evidence', lang)}</summary>", ""]
+        lines += _evidence_blocks(redact(dict(finding.evidence)))
+        lines.append("  </details>")
     return lines + [""]
 
 
@@ -141,8 +155,8 @@ def summary(report: Report, lang: str) -> list[str]:
 
 
 def _without_home(text: str) -> str:
-    home = str(Path.home())
-    return text.replace(home, "~") if len(home) > 1 else text
+    home = str(Path.home()).rstrip(os.sep)
+    return text.replace(home + os.sep, "~" + os.sep) if home else text
 
 
 def render(report: Report, *, lang: str = "en", verbose: bool = False, color: bool = False) -> str:

@@ -34,7 +34,7 @@ class _Painter:
         self.color = color
 
     def __call__(self, text: str, key: Status | Severity | str) -> str:
-        code = COLORS.get(key, key) if not isinstance(key, str) else key
+        code = COLORS.get(key, key)  # a Status or Severity, or a raw SGR code such as "2" (dim)
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
 
 
@@ -47,16 +47,17 @@ def _header(report: Report, lang: str) -> list[str]:
     return lines + [""]
 
 
-def finding_lines(finding: Finding, lang: str, verbose: bool, paint: _Painter = _Painter(False)) -> list[str]:
+def finding_lines(
+    finding: Finding, lang: str, verbose: bool, paint: _Painter = _Painter(False), with_fix: bool = True
+) -> list[str]:
     """A finding as indented lines: the message and code, then (for problems) the fix and docs."""
     mark = paint(SEVERITY_MARKS[finding.severity], finding.severity)
     lines = [f"    {mark} {finding.message.get(lang)}  [{finding.code}]"]
-    if finding.severity is Severity.INFO:
-        return lines
-    if finding.fix:
-        lines.append(f"      {ui('fix', lang)}:")
-        lines += [f"        {n}. {step.get(lang)}" for n, step in enumerate(finding.fix, 1)]
-    lines.append(f"      {ui('docs', lang)}: {finding.docs}")
+    if finding.severity is not Severity.INFO and with_fix:
+        if finding.fix:
+            lines.append(f"      {ui('fix', lang)}:")
+            lines += [f"        {n}. {step.get(lang)}" for n, step in enumerate(finding.fix, 1)]
+        lines.append(f"      {ui('docs', lang)}: {finding.docs}")
     if verbose and finding.evidence:
         lines.append(f"      {ui('evidence', lang)}: {json.dumps(redact(dict(finding.evidence)), ensure_ascii=False)}")
     return lines
@@ -70,10 +71,12 @@ def _check_lines(check: CheckResult, lang: str, verbose: bool, paint: _Painter) 
     if verbose and check.status is not Status.SKIP:
         head += paint(f"  ({ui('duration', lang, ms=round(check.duration_ms))})", "2")
     lines = [head]
-    for finding in check.findings:
+    shown_fixes: set[tuple] = set()  # identical fix steps are printed once per check, under the last finding
+    for finding in reversed(check.findings):
         if finding.severity is Severity.INFO and not verbose and check.status is not Status.PASS:
             continue
-        lines += finding_lines(finding, lang, verbose, paint)
+        lines[1:1] = finding_lines(finding, lang, verbose, paint, with_fix=finding.fix not in shown_fixes)
+        shown_fixes.add(finding.fix)
     if verbose and check.evidence:
         lines.append(f"    {ui('evidence', lang)}: {json.dumps(redact(dict(check.evidence)), ensure_ascii=False)}")
     return lines

@@ -22,6 +22,7 @@ from doctor.settings import Settings, resolve
 _PRIVATE_PREFIXES = ("OPENAI_", "AZURE_OPENAI")
 _PRIVATE_SUFFIXES = ("_PROXY",)
 _PRIVATE_NAMES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+DEMO_LATENCY_MS = 120
 
 
 def demo_key() -> str:
@@ -57,18 +58,17 @@ class Demo:
 
     def __init__(self, scenario: str):
         self.scenario = scenario
-        self._running: Any = None
-        self._server: Any = None
+        self._sim: Any = None
         self.project_dir = Path(tempfile.mkdtemp(prefix="openai-doctor-demo-"))
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
+        if self._sim is None:
             from doctor.sim import start
 
-            self._running = start(self.scenario, latency_ms=40, port=0)
-            self._server = self._running.__enter__()
-        return self._server.base_url
+            # A little latency, so the demo shows the rows running as they would for real.
+            self._sim = start(self.scenario, latency_ms=DEMO_LATENCY_MS)
+        return self._sim.base_url
 
     def switch(self, scenario: str) -> None:
         """Serve another scenario from now on."""
@@ -82,9 +82,9 @@ class Demo:
         return env
 
     def _stop(self) -> None:
-        if self._running is not None:
-            self._running.__exit__(None, None, None)
-        self._running = self._server = None
+        if self._sim is not None:
+            self._sim.close()
+        self._sim = None
 
     def close(self) -> None:
         self._stop()

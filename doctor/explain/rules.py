@@ -1,0 +1,372 @@
+"""The classifier: API error code and type first, then stable message families, then exception classes and status.
+
+Rules are data. Each names a finding code and a confidence: the more specific the signal,
+the higher the confidence, so "Request too large for …" (ratelimit.request_too_large) outranks
+the rate_limit_exceeded code it comes with, and a TLS failure outranks the "Connection error."
+that wraps it. Phrases are matched on the lower-cased text; patterns on the original.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from doctor.explain.facts import Facts
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    confidence: float
+    phrases: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    hint: str | None = None  # which catalog message variant fits this signal
+
+
+@dataclass(frozen=True)
+class Candidate:
+    code: str
+    confidence: float
+    position: int  # where in the text the deciding signal is (-1: from status or class only)
+    hint: str | None = None
+
+
+def _rule(code: str, confidence: float, *phrases: str, pattern: str | None = None, hint: str | None = None) -> Rule:
+    return Rule(code, confidence, tuple(p.lower() for p in phrases), re.compile(pattern) if pattern else None, hint)
+
+
+# The error body's "code" field, as OpenAI, Azure and the OS network stack spell it.
+API_CODES: dict[str, tuple[str, float]] = {
+    "insufficient_quota": ("quota.insufficient", 0.95),
+    "credit_balance_exhausted": ("quota.billing_limit", 0.97),
+    "organization_spend_limit_exceeded": ("quota.billing_limit", 0.97),
+    "project_spend_limit_exceeded": ("quota.billing_limit", 0.97),
+    "organization_usage_limit_exceeded": ("quota.billing_limit", 0.97),
+    "billing_hard_limit_reached": ("quota.billing_limit", 0.97),
+    "billing_not_active": ("quota.billing_limit", 0.97),
+    "invalid_api_key": ("key.invalid", 0.95),
+    "account_deactivated": ("key.revoked", 0.97),
+    "access_terminated": ("key.revoked", 0.97),
+    "mismatched_organization": ("auth.organization", 0.97),
+    "invalid_organization": ("auth.organization", 0.97),
+    "no_organization": ("auth.organization", 0.97),
+    "organization_membership_required": ("auth.organization", 0.97),
+    "mismatched_project": ("auth.project", 0.97),
+    "invalid_project": ("auth.project", 0.97),
+    "ip_not_authorized": ("auth.ip_not_allowed", 0.97),
+    "missing_scope": ("key.insufficient_scope", 0.97),
+    "unsupported_country_region_territory": ("region.unsupported", 0.98),
+    "context_length_exceeded": ("request.context_length", 0.97),
+    "model_not_found": ("model.not_found", 0.9),
+    "rate_limit_exceeded": ("ratelimit.requests", 0.8),
+    "server_is_overloaded": ("server.overloaded", 0.95),
+    "slow_down": ("server.overloaded", 0.95),
+    "unsupported_parameter": ("request.invalid", 0.93),
+    "unsupported_value": ("request.invalid", 0.93),
+    "invalid_value": ("request.invalid", 0.9),
+    "invalid_type": ("request.invalid", 0.9),
+    "integer_above_max_value": ("request.invalid", 0.9),
+    "integer_below_min_value": ("request.invalid", 0.9),
+    "invalid_request_body": ("request.invalid", 0.8),
+    "string_above_max_length": ("request.invalid", 0.9),
+    "server_error": ("server.error", 0.85),
+    "unknown_url": ("config.base_url", 0.93),
+    "DeploymentNotFound": ("azure.deployment_not_found", 0.97),
+    "ENOTFOUND": ("network.dns", 0.93),
+    "EAI_AGAIN": ("network.dns", 0.93),
+    "ECONNREFUSED": ("network.connection", 0.88),
+    "ECONNRESET": ("network.connection", 0.88),
+    "EHOSTUNREACH": ("network.connection", 0.88),
+    "ENETUNREACH": ("network.connection", 0.88),
+    "ETIMEDOUT": ("network.timeout", 0.9),
+    "UND_ERR_CONNECT_TIMEOUT": ("network.timeout", 0.9),
+    "SELF_SIGNED_CERT_IN_CHAIN": ("network.tls", 0.94),
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE": ("network.tls", 0.94),
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY": ("network.tls", 0.94),
+    "CERT_HAS_EXPIRED": ("network.tls", 0.94),
+    "DEPTH_ZERO_SELF_SIGNED_CERT": ("network.tls", 0.94),
+}
+
+# The error body's "type" field.
+API_TYPES: dict[str, tuple[str, float]] = {
+    "insufficient_quota": ("quota.insufficient", 0.93),
+    "tokens": ("ratelimit.tokens", 0.9),
+    "tokens_usage_based": ("ratelimit.tokens", 0.9),
+    "requests": ("ratelimit.requests", 0.9),
+    "server_error": ("server.error", 0.8),
+    "service_unavailable_error": ("server.overloaded", 0.85),
+    "cf_bad_gateway": ("server.error", 0.85),
+    "request_forbidden": ("region.unsupported", 0.5),
+    "access_terminated": ("key.revoked", 0.95),
+    "billing_not_active": ("quota.billing_limit", 0.95),
+    "invalid_request_error": ("request.invalid", 0.4),
+}
+
+RULES: tuple[Rule, ...] = (
+    # Keys and authentication
+    _rule("key.missing", 0.97, "you didn't provide an api key", "no api key provided", "api_key client option must be set",
+          "missing credentials. please pass", "did not find openai_api_key", "keyerror: 'openai_api_key'",
+          "openai_api_key environment variable is missing", "could not find api key", "api key is required",
+          "openai_api_key is not set", "authorization: bearer undefined", "'bearer undefined'", "bearer none'",
+          "bearer null'", "openai_api_key not found",
+          pattern=r"(?i)OPENAI_API_KEY[^\n]{0,40}?(?:is not set|not set|not found|not defined|is missing|is empty)"),
+    _rule("key.invalid", 0.96, "incorrect api key provided", "invalid_api_key", "invalid api key", "无效的 api key", "无效 key"),
+    _rule("key.invalid", 0.85, pattern=r"(?i)\bapi[ _-]?key\b[^\n]{0,40}?\bis (?:invalid|incorrect|not valid)"),
+    _rule("key.revoked", 0.97, "associated with a deactivated account", "has been deactivated", "account_deactivated",
+          "access_terminated", "deleted or deactivated", "access was terminated"),
+    _rule("key.insufficient_scope", 0.97, "insufficient permissions for this operation", "missing scopes:", "missing_scope", "缺少作用域"),
+    _rule("key.admin_key", 0.9, "could not resolve authentication method"),
+    _rule("auth.organization", 0.97, "openai-organization header should match", "no such organization",
+          "must be a member of an organization", "do not have access to the organization", hint="no_membership"),
+    _rule("auth.project", 0.97, "openai-project header should match", "no such project"),
+    _rule("auth.ip_not_allowed", 0.97, "ip_not_authorized", "not on the ip allowlist", "ip address is not allowed",
+          pattern=r"(?i)\bIP(?: address)? (?:[\d.:a-f]+ )?(?:is )?not (?:authorized|allowed)"),
+    _rule("region.unsupported", 0.98, "country, region, or territory not supported", "unsupported_country",
+          "not available in your country", "不支持的国家"),
+    # Billing and rate limits
+    _rule("quota.insufficient", 0.97, "exceeded your current quota", "insufficient_quota", "余额不足", "额度已用"),
+    _rule("quota.billing_limit", 0.97, "billing hard limit has been reached", "no credits remaining", "credit balance is",
+          "spend limit", "usage limit for your tier", "billing is not active", "billing_not_active"),
+    _rule("ratelimit.request_too_large", 0.98, "request too large for", "must be reduced in order to run successfully"),
+    _rule("ratelimit.tokens", 0.96, pattern=r"(?i)rate limit reached for [^\n]{0,160}? on tokens(?:_usage_based)? per|\((?:TPM|TPD)\)"),
+    _rule("ratelimit.requests", 0.96, pattern=r"(?i)rate limit reached for [^\n]{0,160}? on (?:requests|images) per|\((?:RPM|RPD|IPM)\)"),
+    _rule("ratelimit.tokens", 0.93, "exceeded token rate limit", "token rate limit"),
+    _rule("ratelimit.requests", 0.93, "exceeded call rate limit", "call rate limit"),
+    _rule("ratelimit.requests", 0.72, "rate limit reached", "rate_limit_exceeded", "速率限制", "频率限制",
+          "too many requests"),
+    # Models and requests
+    _rule("model.deprecated", 0.97, "has been deprecated", "has been retired", "model is deprecated", "was deprecated on",
+          "has been shut down"),
+    _rule("model.no_access", 0.97, "does not have access to model", "must be verified to use", "not have access to the model"),
+    _rule("model.not_found", 0.93, pattern=r"(?i)\bmodel:? [`'\"]?[\w.:/@-]+[`'\"]? does not exist|模型不存在|model_not_found|\bmodel not found\b"),
+    _rule("model.not_found", 0.85, pattern=r"(?i)\b(?:invalid|unknown) model\b"),
+    _rule("request.context_length", 0.97, "maximum context length", "context_length_exceeded", "reduce the length of the messages",
+          "exceeds the context window", "context window of this model", "上下文长度"),
+    _rule("request.invalid", 0.96, "use 'max_completion_tokens' instead", "use max_completion_tokens", hint="max_completion_tokens"),
+    _rule("request.invalid", 0.95, "must be verified to stream", hint="verify_stream"),
+    _rule("request.invalid", 0.93, "unsupported parameter", "unsupported value", "max_tokens is too large",
+          "is not supported with this model", "unrecognized request argument", "additional properties are not allowed",
+          "invalid type for", "is not one of", "missing required parameter", "invalid parameter", hint="param"),
+    # SDK and tokenizer
+    _rule("sdk.outdated", 0.98, "but this is no longer supported in openai>=1.0", "apiremovedinv1", "openai migrate",
+          "no module named 'openai.error'",
+          pattern=r"module 'openai' has no attribute '(?:ChatCompletion|Completion|Embedding|Image|Edit|Moderation|FineTune|Engine|Audio|error|api_base|Customer)'"),
+    _rule("sdk.legacy_usage", 0.85, "but this is no longer supported in openai>=1.0", "apiremovedinv1"),
+    _rule("sdk.usage", 0.97, "unexpected keyword argument 'proxies", hint="proxies"),
+    _rule("sdk.usage", 0.85, "ambiguous use of module client",
+          pattern=r"'(?:ChatCompletion\w*|Completion|CreateEmbeddingResponse|Choice)' object (?:is not subscriptable|has no attribute)"),
+    _rule("sdk.missing", 0.95, pattern=r"No module named '?openai'?(?:$|[^.\w])"),
+    _rule("sdk.usage", 0.96, "module 'openai' has no attribute 'openai'", "module 'openai' has no attribute 'asyncopenai'",
+          "cannot import name 'openai' from 'openai'", "cannot import name 'asyncopenai' from 'openai'",
+          "cannot import name 'azureopenai' from 'openai'", hint="no_client_class"),
+    _rule("sdk.outdated", 0.82, "unexpected keyword argument 'proxies", "module 'openai' has no attribute 'openai'",
+          "cannot import name 'openai' from 'openai'", hint="sdk_old"),
+    _rule("sdk.usage", 0.6, pattern=r"got an unexpected keyword argument '\w+'", hint="keyword"),
+    _rule("tokenizer.unknown_model", 0.98, pattern=r"(?i)could not automatically map [^\n]{0,100}? to a tokeni[sz]er|\bUnknown encoding\b"),
+    _rule("tokenizer.missing", 0.95, "no module named 'tiktoken'"),
+    _rule("tokenizer.offline", 0.97, "openaipublic.blob.core.windows.net", "hash mismatch for data downloaded",
+          pattern=r"\b\w+_base\.tiktoken\b"),
+    # Base URL and Azure
+    _rule("config.base_url", 0.93, "invalid url (post", "invalid url (get", "unknown request url", "unrecognized request url",
+          "/chat/completions/chat/completions", "/v1/v1/", "404 page not found", "route not found",
+          "request url is missing an 'http://' or 'https://' protocol", "unsupported protocol"),
+    _rule("azure.deployment_not_found", 0.97, "deploymentnotfound", "api deployment for this resource does not exist",
+          "api deployment for the resource does not exist"),
+    _rule("azure.invalid_key", 0.96, "invalid subscription key or wrong api endpoint", "access denied due to invalid subscription key",
+          "access token is missing, invalid, audience is incorrect"),
+    _rule("azure.deployment_not_found", 0.8, "must provide an 'engine' or 'deployment_id'"),
+    _rule("azure.api_version", 0.5, "resource not found"),
+    _rule("config.base_url", 0.8, "must provide one of the `base_url` or `azure_endpoint`"),
+    _rule("azure.api_version", 0.94, "api version not supported", "enabled only for api versions", "openai_api_version",
+          "must provide either the `api_version`", "api-version query parameter", "missing required query parameter: api-version"),
+    _rule("azure.api_version", 0.55, pattern=r"(?i)[\"']?code[\"']?\s*:\s*[\"']404[\"']\s*,\s*[\"']?message[\"']?\s*:\s*[\"']Resource not found"),
+    # Network
+    _rule("network.proxy", 0.95, "proxyerror", "cannot connect to proxy", "unable to connect to proxy", "tunnel connection failed",
+          "proxy authentication required", "clientproxyconnectionerror", "sockshttpsconnectionpool",
+          "unknown scheme for proxy url", "using socks proxy, but"),
+    _rule("network.tls", 0.94, "certificate_verify_failed", "certificate verify failed", "self-signed certificate",
+          "self signed certificate", "unable to get local issuer certificate", "sslcertverificationerror", "wrong_version_number",
+          "ssleoferror", "eof occurred in violation of protocol", "sslv3_alert_handshake_failure", "ssl handshake",
+          "tlsv1_alert", "clientconnectorcertificateerror", "curl: (60)", "curl: (35)", "certificate has expired"),
+    _rule("network.tls", 0.8, "sslerror", "ssl: ", "证书"),
+    _rule("network.dns", 0.93, "getaddrinfo", "name or service not known", "temporary failure in name resolution",
+          "nodename nor servname", "failed to resolve", "nameresolutionerror", "could not resolve host", "could not resolve:",
+          "no address associated with hostname", "clientconnectordnserror", "curl: (6)", "errno 11001", "errno 11004",
+          "errno -2]", "errno -3]", "errno 8]"),
+    _rule("network.dns", 0.7, "域名解析", "无法解析"),
+    _rule("network.timeout", 0.92, "timed out", "timeouterror", "readtimeout", "connecttimeout", "apitimeouterror",
+          "read timeout", "connect timeout", "etimedout", "winerror 10060", "errno 110]", "curl: (28)", "deadline exceeded",
+          "没有正确答复", "连接尝试失败", "请求超时"),
+    _rule("network.timeout", 0.75, "超时"),
+    _rule("network.connection", 0.86, "connection refused", "econnrefused", "errno 111]", "winerror 10061", "积极拒绝",
+          "connection reset", "econnreset", "errno 104]", "winerror 10054", "forcibly closed", "强迫关闭",
+          "network is unreachable", "no route to host", "errno 113]", "errno 101]", "connection aborted",
+          "remotedisconnected", "server disconnected", "serverdisconnectederror", "socket hang up", "curl: (7)",
+          "failed to establish a new connection", "cannot connect to host", "unexpected eof", "连接被重置",
+          "winerror 10013", "errno 99]", "访问权限不允许的方式", "response payload is not completed"),
+    _rule("network.connection", 0.76, "apiconnectionerror", "connection error.", "error communicating with openai",
+          "fetch failed", "connecterror", "connectionerror", "无法连接"),
+    # Server side
+    _rule("server.overloaded", 0.95, "currently overloaded", "server_is_overloaded", "servers are currently overloaded",
+          "engine is currently overloaded", "is overloaded", "request rate has increased suddenly", "slow_down",
+          "serviceunavailableerror"),
+    _rule("server.overloaded", 0.7, "service unavailable"),
+    _rule("server.overloaded", 0.6, "服务器繁忙"),
+    _rule("server.error", 0.9, "server had an error", "internal server error", "internalservererror", "bad gateway",
+          "gateway time-out", "gateway timeout", "cf_bad_gateway"),
+    _rule("server.bad_response", 0.86, "jsondecodeerror", "expecting value: line 1 column 1", "apiresponsevalidationerror",
+          "unexpected token '<'", "unexpected token <", "is not valid json", "unexpected end of json input"),
+)
+
+# A bare status, when the body said nothing more specific.
+STATUS_FALLBACK: dict[int, tuple[tuple[str, float], ...]] = {
+    400: (("request.invalid", 0.45),),
+    401: (("key.invalid", 0.55),),
+    403: (("model.no_access", 0.35), ("region.unsupported", 0.3)),
+    404: (("config.base_url", 0.5), ("model.not_found", 0.45)),
+    408: (("network.timeout", 0.6),),
+    413: (("request.context_length", 0.5),),
+    429: (("ratelimit.requests", 0.5), ("quota.insufficient", 0.45)),
+    500: (("server.error", 0.75),),
+    502: (("server.error", 0.8),),
+    503: (("server.overloaded", 0.75),),
+    504: (("server.error", 0.75), ("network.timeout", 0.5)),
+}
+
+# The last component of an exception class name.
+EXCEPTIONS: dict[str, tuple[str, float]] = {
+    "AuthenticationError": ("key.invalid", 0.55),
+    "RateLimitError": ("ratelimit.requests", 0.5),
+    "APIConnectionError": ("network.connection", 0.76),
+    "APITimeoutError": ("network.timeout", 0.92),
+    "Timeout": ("network.timeout", 0.9),
+    "ReadTimeout": ("network.timeout", 0.92),
+    "ConnectTimeout": ("network.timeout", 0.92),
+    "InternalServerError": ("server.error", 0.75),
+    "ServiceUnavailableError": ("server.overloaded", 0.85),
+    "PermissionDeniedError": ("model.no_access", 0.35),
+    "NotFoundError": ("model.not_found", 0.4),
+    "BadRequestError": ("request.invalid", 0.45),
+    "InvalidRequestError": ("request.invalid", 0.45),
+    "APIResponseValidationError": ("server.bad_response", 0.86),
+    "JSONDecodeError": ("server.bad_response", 0.8),
+    "ProxyError": ("network.proxy", 0.95),
+    "SSLError": ("network.tls", 0.85),
+    "SSLCertVerificationError": ("network.tls", 0.94),
+    "NameResolutionError": ("network.dns", 0.93),
+    "ConnectError": ("network.connection", 0.76),
+    "ConnectionError": ("network.connection", 0.7),
+    "ConnectionRefusedError": ("network.connection", 0.86),
+    "ConnectionResetError": ("network.connection", 0.86),
+    "RemoteDisconnected": ("network.connection", 0.86),
+}
+
+# Statuses each code is expected with; agreement adds a little confidence.
+EXPECTED_STATUS: dict[str, tuple[int, ...]] = {
+    "key.invalid": (401,), "key.missing": (401,), "key.revoked": (401, 403), "auth.organization": (401,),
+    "auth.project": (401,), "auth.ip_not_allowed": (401, 403), "key.insufficient_scope": (401, 403),
+    "region.unsupported": (403,), "quota.insufficient": (429,), "quota.billing_limit": (429, 400),
+    "ratelimit.requests": (429,), "ratelimit.tokens": (429,), "ratelimit.request_too_large": (429,),
+    "model.not_found": (404,), "model.no_access": (403, 404), "model.deprecated": (404,),
+    "request.context_length": (400,), "request.invalid": (400,), "config.base_url": (404,),
+    "azure.deployment_not_found": (404,), "azure.invalid_key": (401,), "azure.api_version": (400, 404),
+    "server.error": (500, 502, 504), "server.overloaded": (503, 429),
+}
+
+_HTML = re.compile(r"(?i)<!DOCTYPE html|<html[\s>]")
+_TOKENIZER_HOST = "openaipublic.blob.core.windows.net"
+
+
+def _position(low: str, phrase: str) -> int:
+    return low.find(phrase)
+
+
+def _add(found: dict[str, Candidate], code: str, confidence: float, position: int, hint: str | None = None) -> None:
+    current = found.get(code)
+    if current is None or confidence > current.confidence:
+        found[code] = Candidate(code, confidence, position if position >= 0 or current is None else current.position,
+                                hint or (current.hint if current else None))
+
+
+def classify(text: str, facts: Facts) -> list[Candidate]:
+    """Every code the text supports, best first; an empty list when nothing is recognised."""
+    low = text.lower()
+    found: dict[str, Candidate] = {}
+    for rule in RULES:
+        position = next((p for phrase in rule.phrases if (p := _position(low, phrase)) >= 0), -1)
+        if position < 0 and rule.pattern is not None and (match := rule.pattern.search(text)):
+            position = match.start()
+        if position >= 0:
+            _add(found, rule.code, rule.confidence, position, rule.hint)
+    for value in facts.codes:
+        if value in API_CODES:
+            code, confidence = API_CODES[value]
+            _add(found, code, confidence, text.find(value))
+    for value in facts.types:
+        if value in API_TYPES:
+            code, confidence = API_TYPES[value]
+            _add(found, code, confidence, text.find(value))
+    for name in facts.exceptions:
+        short = name.rsplit(".", 1)[-1]
+        if short in EXCEPTIONS:
+            code, confidence = EXCEPTIONS[short]
+            _add(found, code, confidence, text.rfind(name))
+    if facts.status is not None:
+        fallback = STATUS_FALLBACK.get(facts.status, (("server.error", 0.7),) if facts.status >= 500 else ())
+        for code, confidence in fallback:
+            _add(found, code, confidence, -1)
+        if _HTML.search(text):
+            html_code = "config.base_url" if facts.status == 404 else "server.bad_response"
+            _add(found, html_code, 0.85 if facts.status == 404 else 0.6, _HTML.search(text).start())
+    elif _HTML.search(text):
+        _add(found, "server.bad_response", 0.6, _HTML.search(text).start())
+    _refine(found, facts, low)
+    ranked = sorted(found.values(), key=lambda c: (-c.confidence, c.position if c.position >= 0 else 1 << 30))
+    # Weak guesses (a bare status, a generic class) are noise next to a specific diagnosis.
+    floor = max(0.3, ranked[0].confidence - 0.45) if ranked else 0.3
+    return [c for c in ranked if c.confidence >= floor]
+
+
+def _refine(found: dict[str, Candidate], facts: Facts, low: str) -> None:
+    """Adjust for signals that change the meaning of others."""
+    for code, candidate in list(found.items()):
+        if facts.status in EXPECTED_STATUS.get(code, ()):
+            found[code] = Candidate(code, min(0.99, candidate.confidence + 0.02), candidate.position, candidate.hint)
+    # A quota 429 is never a rate limit, whatever the wrapper called it.
+    if "quota.insufficient" in found or "quota.billing_limit" in found:
+        for code in ("ratelimit.requests", "ratelimit.tokens"):
+            if code in found and found[code].confidence < 0.96:
+                _scale(found, code, 0.5)
+    # tiktoken downloading its encodings: the network error is the symptom, not the diagnosis.
+    if _TOKENIZER_HOST in low:
+        for code in [c for c in found if c.startswith("network.")]:
+            _scale(found, code, 0.85)
+    # "does not exist" from a 404 about a model is the model, not the base URL.
+    if "model.not_found" in found and found["model.not_found"].confidence >= 0.9:
+        _scale(found, "config.base_url", 0.6)
+    # A network failure while a proxy is configured: the proxy is a suspect too.
+    if _PROXY_MENTION.search(low) and any(c in found for c in ("network.connection", "network.timeout", "network.tls")):
+        _add(found, "network.proxy", 0.8, _PROXY_MENTION.search(low).start())
+    # The key OpenAI echoes back tells a tutorial placeholder or another provider's key.
+    if facts.echoed_key:
+        position = low.find("incorrect api key provided")
+        if _looks_like_placeholder(facts.echoed_key):
+            _add(found, "key.placeholder", 0.8, position)
+        elif facts.echoed_key.startswith(_OTHER_PROVIDERS):
+            _add(found, "key.wrong_provider", 0.8, position)
+
+
+def _scale(found: dict[str, Candidate], code: str, factor: float) -> None:
+    if code in found:
+        candidate = found[code]
+        found[code] = Candidate(code, round(candidate.confidence * factor, 3), candidate.position, candidate.hint)
+
+
+_PROXY_MENTION = re.compile(r"\bproxy\b|socks|代理|https?_proxy")
+# Prefixes of other providers' keys (reference sheet 1.4), as OpenAI echoes them in a 401.
+_OTHER_PROVIDERS = ("sk-ant-", "sk-or-", "gsk_", "AIza", "xai-", "pplx-", "hf_", "r8_", "nvapi-")
+_PLACEHOLDER = re.compile(r"(?i)^(?:sk-)?(?:your|my|insert|enter|<|\{|\$|x{3,}|\.{3}|…|api[_-]?key)|x{3,}$|here$|-key$")
+
+
+def _looks_like_placeholder(echoed: str) -> bool:
+    return bool(_PLACEHOLDER.search(echoed.strip("<>.")))

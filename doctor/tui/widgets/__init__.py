@@ -1,0 +1,1 @@
+"""Widgets of the TUI: each draws one piece of the core's data and knows nothing of the others."""
