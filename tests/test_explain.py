@@ -331,6 +331,11 @@ def test_text_output_shows_code_cause_facts_fix_docs_and_retry(capsys):
         assert expected in out, expected
 
 
+def test_undecodable_argument_bytes_do_not_break_the_output(capsys):
+    code, out, _ = _cli(["explain", "\udcff\udcfe " + QUOTA_REPR], capsys)
+    assert code == 0 and "quota.insufficient" in out
+
+
 def test_chinese_output(capsys):
     _, out, _ = _cli(["explain", QUOTA_REPR, "--lang", "zh"], capsys)
     assert entry("quota.insufficient").messages["default"].zh in out and "解决方法" in out

@@ -21,7 +21,7 @@ from doctor.findings import Report, Status
 from doctor.http import Proxy, UnsafeRequest, key_guard, select_proxy
 from doctor.probes import load_probes
 from doctor.probes.api import transport_finding
-from doctor.runner import REGISTRY, Context, run_probes
+from doctor.runner import Context, run_probes
 from doctor.sim import SCENARIOS, start, start_proxy
 from tests.conftest import CANARY_KEY, PROJECT_KEY, run_cli
 
@@ -347,7 +347,7 @@ def test_no_proxy_and_proxy_passwords(make_settings):
     settings = make_settings(env={"HTTPS_PROXY": "http://me:s3cret@proxy.corp:8080", "NO_PROXY": ".internal,localhost"},
                              flags={"base_url": "https://api.openai.com/v1"})
     proxy = select_proxy(settings)
-    assert proxy.shown == "http://me:****@proxy.corp:8080" and proxy.source == "env HTTPS_PROXY"
+    assert proxy.shown == "http://me:***@proxy.corp:8080" and proxy.source == "env HTTPS_PROXY"
     assert select_proxy(settings, "https://llm.internal/v1") is None
     assert select_proxy(settings, "http://localhost:8000/v1") is None
 

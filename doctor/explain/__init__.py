@@ -27,7 +27,8 @@ MAX_DIAGNOSES = 5
 
 def explain(text: str) -> Explanation:
     """Diagnose one pasted error text; a paste larger than PASTE_LIMIT is scanned like a log."""
-    text = text.replace("\x00", "")
+    # No NULs, and no lone surrogates (undecodable argv bytes): the output must always be encodable.
+    text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
     if len(text) > PASTE_LIMIT:
         return scan_lines(io.StringIO(text))
     facts = extract_facts(text)

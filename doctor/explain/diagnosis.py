@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import string
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
@@ -15,13 +17,11 @@ from doctor.secrets import redact, redact_text
 # Areas where the same request fails the same way until something is changed.
 _NEVER_TRANSIENT = ("key.", "auth.", "config.", "sdk.", "request.", "model.", "region.", "azure.", "quota.")
 
-# Neutral values for fix-step placeholders that a pasted error cannot tell (both languages read them).
-_FILLERS = {
-    "suggestion": "https://api.openai.com/v1",
-    "python": "python",
-    "source": "…",
-    "shown": "…",
-}
+# Values for fix-step placeholders that a pasted error cannot tell but that read well in both
+# languages; a fix step with any other unknown placeholder is left out.
+_FILLERS = {"suggestion": "https://api.openai.com/v1", "python": "python"}
+_UNKNOWN = "\ue000"
+_TIKTOKEN_URL = re.compile(r"(?:https://openaipublic\.blob\.core\.windows\.net)?/encodings/(\w+)\.tiktoken")
 
 
 @dataclass(frozen=True)
@@ -71,15 +71,15 @@ def _names(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def _params(candidate: Candidate, facts: Facts, low: str, evidence: str) -> dict[str, str]:
+def _params(candidate: Candidate, facts: Facts, text: str, low: str) -> dict[str, str]:
     """Values for the catalog's message placeholders, from what the text states."""
     params: dict[str, str] = {}
     if facts.model:
         params["model"] = facts.model
     if facts.host:
         params["host"] = facts.host
-    if evidence:
-        params["detail"] = evidence
+    if detail := _detail(text, candidate.position):
+        params["detail"] = detail
     if facts.status:
         params["status"] = str(facts.status)
     if facts.endpoint:
@@ -109,7 +109,18 @@ def _params(candidate: Candidate, facts: Facts, low: str, evidence: str) -> dict
         params["version"] = "0.x"
     if code == "key.placeholder" and facts.echoed_key:
         params["shown"] = facts.echoed_key
+    if code == "tokenizer.offline" and (download := _TIKTOKEN_URL.search(text)):
+        url = f"https://openaipublic.blob.core.windows.net/encodings/{download.group(1)}.tiktoken"
+        params.update(encoding=download.group(1), url=url, cache_name=hashlib.sha1(url.encode()).hexdigest())
     return params
+
+
+def _detail(text: str, position: int) -> str:
+    """The words that decided it, from the matched signal to the end of its line (at most 100 characters)."""
+    if position < 0:
+        return ""
+    end = text.find("\n", position)
+    return mask_ids(redact_text(text[position : end if end >= 0 else len(text)][:100])).strip().rstrip(")]}'\".,;")
 
 
 def _variants(candidate: Candidate, facts: Facts, low: str) -> list[str]:
@@ -146,16 +157,17 @@ def build(candidate: Candidate, facts: Facts, text: str, low: str) -> Diagnosis:
     """The Diagnosis for one candidate: title, cause, fix and retry advice from the catalog."""
     item = entry(candidate.code)
     evidence = _evidence(text, candidate.position)
-    params = _params(candidate, facts, low, evidence)
+    params = _params(candidate, facts, text, low)
     variant = next(
         (v for v in _variants(candidate, facts, low) if v in item.messages and _names(item.messages[v].en) <= params.keys()),
         None,
     )
     # Every placeholder gets a value, so the fix steps always render; the cause uses a variant only
     # when the text told us all of its values, and the title otherwise.
-    filled = {**{name: _FILLERS.get(name, "…") for name in item.placeholders}, **params}
+    filled = {**{name: _FILLERS.get(name, _UNKNOWN) for name in item.placeholders}, **params}
     finding = issue(candidate.code, variant or "default", **filled)
     message = finding.message if variant else item.title
+    fix = tuple(step for step in finding.fix if _UNKNOWN not in step.en) or finding.fix
     shown_facts = facts.public()
     if evidence:
         shown_facts["evidence"] = evidence
@@ -164,7 +176,7 @@ def build(candidate: Candidate, facts: Facts, text: str, low: str) -> Diagnosis:
         title=item.title,
         confidence=round(candidate.confidence, 2),
         retryable=_retryable(candidate.code, item.retryable, facts),
-        fix=finding.fix,
+        fix=fix,
         facts=shown_facts,
         message=message,
         docs=item.docs,
@@ -191,7 +203,8 @@ def _evidence(text: str, position: int) -> str:
     offset = line.find(marker)
     line = line.replace(marker, "")
     if len(line) > 240:
-        line = line[max(0, offset - 80) : offset + 160].strip()
+        start = max(0, offset - 80)
+        line = ("…" if start else "") + line[start : offset + 160].strip() + ("…" if offset + 160 < len(line) else "")
     return line
 
 

@@ -15,6 +15,7 @@ _STATUS_PATTERNS = [
     (re.compile(r"HTTP/\d(?:\.\d)? (\d{3})\b"), 3),
     (re.compile(r"(?i)\bstatus(?:[ _-]?code)?[\"']?\s*[:=]\s*[\"']?(\d{3})\b"), 3),
     (re.compile(r"(?i)\bwith status code (\d{3})\b"), 3),
+    (re.compile(r"(?i)\bresponse code (?:was |is )?:?\s*(\d{3})\b"), 3),
     (re.compile(r"\bHTTP (?:code |error |status )?(\d{3})\b"), 3),
     (re.compile(r"\[(\d{3}):\w+\]"), 3),
     (re.compile(r"(?i)\berror code:? (\d{3})\b"), 2),
@@ -35,8 +36,6 @@ _FIELD_PATTERNS["code"].append(re.compile(r"\((?:\w+_error): (\w+)\)"))  # .NET:
 _FIELD_PATTERNS["type"].append(re.compile(r"\((\w+_error): \w+\)"))
 _FIELD_PATTERNS["type"].append(re.compile(r"\[(\w+_error)\]"))  # "[server_error] That model is…"
 _NO_VALUE = {"none", "null", "nil", "undefined", "true", "false"}
-
-_MESSAGE = re.compile(r"(?i)[\"']?\bmessage[\"']?\s*[:=]\s*([\"'])(.{1,2000}?)(?<!\\)\1", re.DOTALL)
 
 _MODEL_PATTERNS = [
     re.compile(r"(?:Rate limit reached|Request too large) for ([\w.:/@-]+)"),
@@ -103,7 +102,6 @@ class Facts:
     codes: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
     params: list[str] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
     model: str | None = None
     organization: str | None = None
     project: str | None = None
@@ -186,7 +184,6 @@ def extract_facts(text: str) -> Facts:
     facts.codes = _fields(text, "code")
     facts.types = _fields(text, "type")
     facts.params = _fields(text, "param")
-    facts.messages = [m.group(2) for m in _MESSAGE.finditer(text)][:4]
     facts.model = next((m for p in _MODEL_PATTERNS if (m := _first(p, text))), None)
     if org := _ORG.search(text):
         facts.organization = mask_id(org.group(0))

@@ -108,8 +108,8 @@ RULES: tuple[Rule, ...] = (
           "missing credentials. please pass", "did not find openai_api_key", "keyerror: 'openai_api_key'",
           "openai_api_key environment variable is missing", "could not find api key", "api key is required",
           "openai_api_key is not set", "authorization: bearer undefined", "'bearer undefined'", "bearer none'",
-          "bearer null'", "openai_api_key not found",
-          pattern=r"(?i)OPENAI_API_KEY[^\n]{0,40}?(?:is not set|not set|not found|not defined|is missing|is empty)"),
+          "bearer null'", "openai_api_key not found", "no api key found", "api key not found",
+          pattern=r"(?i)OPENAI_API_KEY[^\n]{0,40}?(?:is not set|not set|not found|not defined|is missing|is empty|is required)"),
     _rule("key.invalid", 0.96, "incorrect api key provided", "invalid_api_key", "invalid api key", "无效的 api key", "无效 key"),
     _rule("key.invalid", 0.85, pattern=r"(?i)\bapi[ _-]?key\b[^\n]{0,40}?\bis (?:invalid|incorrect|not valid)"),
     _rule("key.revoked", 0.97, "associated with a deactivated account", "has been deactivated", "account_deactivated",
@@ -132,28 +132,31 @@ RULES: tuple[Rule, ...] = (
     _rule("ratelimit.requests", 0.96, pattern=r"(?i)rate limit reached for [^\n]{0,160}? on (?:requests|images) per|\((?:RPM|RPD|IPM)\)"),
     _rule("ratelimit.tokens", 0.93, "exceeded token rate limit", "token rate limit"),
     _rule("ratelimit.requests", 0.93, "exceeded call rate limit", "call rate limit"),
-    _rule("ratelimit.requests", 0.72, "rate limit reached", "rate_limit_exceeded", "速率限制", "频率限制",
+    _rule("ratelimit.requests", 0.72, "rate limit reached", "rate limit exceeded", "rate limit is exceeded", "rate_limit_exceeded",
+          "速率限制", "频率限制",
           "too many requests"),
     # Models and requests
     _rule("model.deprecated", 0.97, "has been deprecated", "has been retired", "model is deprecated", "was deprecated on",
           "has been shut down"),
-    _rule("model.no_access", 0.97, "does not have access to model", "must be verified to use", "not have access to the model"),
+    _rule("model.no_access", 0.97, "does not have access to model", "must be verified to use", "not have access to the model",
+          "not allowed to sample from this model"),
     _rule("model.not_found", 0.93, pattern=r"(?i)\bmodel:? [`'\"]?[\w.:/@-]+[`'\"]? does not exist|模型不存在|model_not_found|\bmodel not found\b"),
-    _rule("model.not_found", 0.85, pattern=r"(?i)\b(?:invalid|unknown) model\b"),
+    _rule("model.not_found", 0.85, pattern=r"(?i)\b(?:invalid|unknown) model\b|\bmodel [\"'`][\w.:/@-]+[\"'`] not found"),
     _rule("request.context_length", 0.97, "maximum context length", "context_length_exceeded", "reduce the length of the messages",
           "exceeds the context window", "context window of this model", "上下文长度"),
     _rule("request.invalid", 0.96, "use 'max_completion_tokens' instead", "use max_completion_tokens", hint="max_completion_tokens"),
     _rule("request.invalid", 0.95, "must be verified to stream", hint="verify_stream"),
     _rule("request.invalid", 0.93, "unsupported parameter", "unsupported value", "max_tokens is too large",
           "is not supported with this model", "unrecognized request argument", "additional properties are not allowed",
-          "invalid type for", "is not one of", "missing required parameter", "invalid parameter", hint="param"),
+          "invalid type for", "is not one of", "missing required parameter", "invalid parameter", "invalid schema",
+          "must be followed by tool messages", pattern=r"Invalid '[\w.\[\]]+'", hint="param"),
     # SDK and tokenizer
     _rule("sdk.outdated", 0.98, "but this is no longer supported in openai>=1.0", "apiremovedinv1", "openai migrate",
           "no module named 'openai.error'",
           pattern=r"module 'openai' has no attribute '(?:ChatCompletion|Completion|Embedding|Image|Edit|Moderation|FineTune|Engine|Audio|error|api_base|Customer)'"),
     _rule("sdk.legacy_usage", 0.85, "but this is no longer supported in openai>=1.0", "apiremovedinv1"),
     _rule("sdk.usage", 0.97, "unexpected keyword argument 'proxies", hint="proxies"),
-    _rule("sdk.usage", 0.85, "ambiguous use of module client",
+    _rule("sdk.usage", 0.85, "ambiguous use of module client", "missing required arguments; expected either",
           pattern=r"'(?:ChatCompletion\w*|Completion|CreateEmbeddingResponse|Choice)' object (?:is not subscriptable|has no attribute)"),
     _rule("sdk.missing", 0.95, pattern=r"No module named '?openai'?(?:$|[^.\w])"),
     _rule("sdk.usage", 0.96, "module 'openai' has no attribute 'openai'", "module 'openai' has no attribute 'asyncopenai'",
@@ -173,7 +176,7 @@ RULES: tuple[Rule, ...] = (
     _rule("azure.deployment_not_found", 0.97, "deploymentnotfound", "api deployment for this resource does not exist",
           "api deployment for the resource does not exist"),
     _rule("azure.invalid_key", 0.96, "invalid subscription key or wrong api endpoint", "access denied due to invalid subscription key",
-          "access token is missing, invalid, audience is incorrect"),
+          "access token is missing, invalid, audience is incorrect", "principal does not have access to api/operation"),
     _rule("azure.deployment_not_found", 0.8, "must provide an 'engine' or 'deployment_id'"),
     _rule("azure.api_version", 0.5, "resource not found"),
     _rule("config.base_url", 0.8, "must provide one of the `base_url` or `azure_endpoint`"),
@@ -188,7 +191,7 @@ RULES: tuple[Rule, ...] = (
           "self signed certificate", "unable to get local issuer certificate", "sslcertverificationerror", "wrong_version_number",
           "ssleoferror", "eof occurred in violation of protocol", "sslv3_alert_handshake_failure", "ssl handshake",
           "tlsv1_alert", "clientconnectorcertificateerror", "curl: (60)", "curl: (35)", "certificate has expired"),
-    _rule("network.tls", 0.8, "sslerror", "ssl: ", "证书"),
+    _rule("network.tls", 0.8, "sslerror", "ssl: ", "tls/ssl connection has been closed", "证书"),
     _rule("network.dns", 0.93, "getaddrinfo", "name or service not known", "temporary failure in name resolution",
           "nodename nor servname", "failed to resolve", "nameresolutionerror", "could not resolve host", "could not resolve:",
           "no address associated with hostname", "clientconnectordnserror", "curl: (6)", "errno 11001", "errno 11004",
@@ -212,8 +215,9 @@ RULES: tuple[Rule, ...] = (
           "serviceunavailableerror"),
     _rule("server.overloaded", 0.7, "service unavailable"),
     _rule("server.overloaded", 0.6, "服务器繁忙"),
-    _rule("server.error", 0.9, "server had an error", "internal server error", "internalservererror", "bad gateway",
+    _rule("server.error", 0.9, "server had an error", "server experienced an error", "internal server error", "internalservererror", "bad gateway",
           "gateway time-out", "gateway timeout", "cf_bad_gateway"),
+    _rule("server.bad_response", 0.75, "invalid response object from api"),
     _rule("server.bad_response", 0.86, "jsondecodeerror", "expecting value: line 1 column 1", "apiresponsevalidationerror",
           "unexpected token '<'", "unexpected token <", "is not valid json", "unexpected end of json input"),
 )
@@ -261,6 +265,14 @@ EXCEPTIONS: dict[str, tuple[str, float]] = {
     "RemoteDisconnected": ("network.connection", 0.86),
 }
 
+# Families of exception names not listed above (httpx.PoolTimeout, ssl.SSLZeroReturnError …).
+_EXCEPTION_FAMILIES = (
+    ("Timeout", ("network.timeout", 0.88)),
+    ("SSL", ("network.tls", 0.85)),
+    ("Proxy", ("network.proxy", 0.9)),
+    ("Connect", ("network.connection", 0.7)),
+)
+
 # Statuses each code is expected with; agreement adds a little confidence.
 EXPECTED_STATUS: dict[str, tuple[int, ...]] = {
     "key.invalid": (401,), "key.missing": (401,), "key.revoked": (401, 403), "auth.organization": (401,),
@@ -277,10 +289,6 @@ _HTML = re.compile(r"(?i)<!DOCTYPE html|<html[\s>]")
 _TOKENIZER_HOST = "openaipublic.blob.core.windows.net"
 
 
-def _position(low: str, phrase: str) -> int:
-    return low.find(phrase)
-
-
 def _add(found: dict[str, Candidate], code: str, confidence: float, position: int, hint: str | None = None) -> None:
     current = found.get(code)
     if current is None or confidence > current.confidence:
@@ -293,7 +301,7 @@ def classify(text: str, facts: Facts) -> list[Candidate]:
     low = text.lower()
     found: dict[str, Candidate] = {}
     for rule in RULES:
-        position = next((p for phrase in rule.phrases if (p := _position(low, phrase)) >= 0), -1)
+        position = next((p for phrase in rule.phrases if (p := low.find(phrase)) >= 0), -1)
         if position < 0 and rule.pattern is not None and (match := rule.pattern.search(text)):
             position = match.start()
         if position >= 0:
@@ -308,18 +316,18 @@ def classify(text: str, facts: Facts) -> list[Candidate]:
             _add(found, code, confidence, text.find(value))
     for name in facts.exceptions:
         short = name.rsplit(".", 1)[-1]
-        if short in EXCEPTIONS:
-            code, confidence = EXCEPTIONS[short]
-            _add(found, code, confidence, text.rfind(name))
+        if match := EXCEPTIONS.get(short) or next((v for k, v in _EXCEPTION_FAMILIES if k in short), None):
+            _add(found, match[0], match[1], text.rfind(name))
     if facts.status is not None:
         fallback = STATUS_FALLBACK.get(facts.status, (("server.error", 0.7),) if facts.status >= 500 else ())
         for code, confidence in fallback:
             _add(found, code, confidence, -1)
-        if _HTML.search(text):
-            html_code = "config.base_url" if facts.status == 404 else "server.bad_response"
-            _add(found, html_code, 0.85 if facts.status == 404 else 0.6, _HTML.search(text).start())
-    elif _HTML.search(text):
-        _add(found, "server.bad_response", 0.6, _HTML.search(text).start())
+    # An HTML page where JSON was expected: a 404 page is a wrong base URL, anything else a bad answer.
+    if html := _HTML.search(text):
+        if facts.status == 404:
+            _add(found, "config.base_url", 0.85, html.start())
+        else:
+            _add(found, "server.bad_response", 0.6, html.start())
     _refine(found, facts, low)
     ranked = sorted(found.values(), key=lambda c: (-c.confidence, c.position if c.position >= 0 else 1 << 30))
     # Weak guesses (a bare status, a generic class) are noise next to a specific diagnosis.
@@ -333,7 +341,7 @@ def _refine(found: dict[str, Candidate], facts: Facts, low: str) -> None:
         if facts.status in EXPECTED_STATUS.get(code, ()):
             found[code] = Candidate(code, min(0.99, candidate.confidence + 0.02), candidate.position, candidate.hint)
     # A quota 429 is never a rate limit, whatever the wrapper called it.
-    if "quota.insufficient" in found or "quota.billing_limit" in found:
+    if any(code in found and found[code].confidence >= 0.9 for code in ("quota.insufficient", "quota.billing_limit")):
         for code in ("ratelimit.requests", "ratelimit.tokens"):
             if code in found and found[code].confidence < 0.96:
                 _scale(found, code, 0.5)

@@ -366,7 +366,7 @@ def _auth_finding(ctx: Context, exchange: Exchange, kinds: set[str], message: st
         evidence = {**evidence, "key_server_saw": server_key, "key_in_settings": facts["local_key"]}
         if server_key[-4:] != local.strip()[-4:]:
             return issue("key.invalid", "tail_mismatch", server_key=server_key, **facts, evidence=evidence)
-        return issue("key.invalid", "tail_match", **facts, evidence=evidence)
+        return issue("key.invalid", "tail_match", server_key=server_key, **facts, evidence=evidence)
     return issue("key.invalid", evidence={**evidence, "key_in_settings": facts["local_key"]})
 
 

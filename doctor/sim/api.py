@@ -174,7 +174,7 @@ class SimulatedApi:
             return
         message = rejection.message(fields) if callable(rejection.message) else rejection.message.format_map(fields)
         headers = [("retry-after", str(rejection.retry_after))] if rejection.retry_after is not None else []
-        raise ApiError(rejection.status, rejection.type, rejection.code, message, rejection.param, headers)
+        raise ApiError(rejection.status, rejection.type, rejection.code, message, headers=headers)
 
     # -- routing ---------------------------------------------------------------------------------
 
@@ -278,7 +278,7 @@ class SimulatedApi:
         if body.get("max_output_tokens") is not None:
             budget = _check_token_budget(body["max_output_tokens"], "max_output_tokens", minimum=16, model=model)
         if model.reasoning and body.get("temperature") not in (None, 1):
-            raise invalid_request(f"Unsupported parameter: 'temperature' is not supported with this model.",
+            raise invalid_request("Unsupported parameter: 'temperature' is not supported with this model.",
                                   "temperature", "unsupported_parameter")
         input_tokens = bodies.responses_input_tokens(body)
         self._check_context(model, input_tokens, "input")

@@ -30,8 +30,7 @@ class Rejection:
     status: int
     type: str
     code: str | None
-    message: Message  # a str.format template (fields: see ``api.MessageFields``) or a function of them
-    param: str | None = None
+    message: Message  # a str.format template (fields: see ``SimulatedApi._message_fields``) or a function of them
     inference_only: bool = False  # quota and rate limits apply to generation, not to GET /v1/models
     when_header: str | None = None  # only requests carrying this header are rejected
     retry_after: int | None = None

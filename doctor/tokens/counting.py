@@ -117,7 +117,8 @@ def count_stream(stream: BinaryIO, model: str, *, chunk_chars: int = CHUNK_CHARS
 
 
 def count_text(text: str, model: str) -> int:
-    """Tokens of ``text`` for ``model`` (no chat overhead)."""
+    """Tokens of ``text`` for ``model`` (no chat overhead); long texts are counted in chunks,
+    exactly unless 8 MiB pass without a safe boundary (``count_stream`` notes that case)."""
     encoding = load_encoding(encoding_for(model).encoding_name)
     if len(text) <= CHUNK_CHARS:
         return len(encoding.encode_ordinary(text))

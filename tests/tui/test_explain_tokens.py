@@ -117,7 +117,8 @@ async def test_tokens_counts_a_chat_request_and_reports_bad_json(make_app):
 async def typing_time(pilot, editor: TextArea, text: str) -> float:
     editor.load_text(text)
     editor.move_cursor(editor.document.end)
-    await pilot.pause(0.5)  # let the count of the loaded text finish: we time typing, not loading
+    shown = f"{count_text(text, 'gpt-4o-mini'):,} tokens"
+    await wait_until(pilot, lambda: shown in counted(pilot.app))  # we time typing, not loading
     started = time.monotonic()
     await pilot.press(*"typing more")
     return time.monotonic() - started

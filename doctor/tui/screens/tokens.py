@@ -14,8 +14,8 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content, Span
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Label, Select, Static, TextArea
 
@@ -23,11 +23,11 @@ from doctor.i18n import ui
 from doctor.tui.screens.base import TabScreen
 from doctor.tui.widgets.bars import KeyBar, TopBar
 from doctor.tui.widgets.gauge import meter
+from doctor.tui.widgets.token_view import TokenView, colored
 
 DEBOUNCE_SECONDS = 0.2
 COLOR_LIMIT = 20_000
 """Characters coloured by token: enough to see how text splits, cheap enough to redraw while typing."""
-TOKEN_COLORS = ("on #4b3a8c", "on #2f6b3e", "on #7a5a1c", "on #7a3034", "on #22607a")
 MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-3.5-turbo")
 GAUGE_WIDTH = 30
 
@@ -73,12 +73,6 @@ def measure(text: str, model: str, chat: bool) -> Measure:
     return Measure(len(text), tokens, spans, cost, tuple(notes) + ((cost.note,) if cost.note else ()))
 
 
-def colored(text: str, spans: tuple[tuple[int, int], ...]) -> Content:
-    """``text`` with a background colour per token, rotating like OpenAI's web tokenizer."""
-    shown = text[:COLOR_LIMIT]
-    return Content(shown, [Span(start, end, TOKEN_COLORS[n % len(TOKEN_COLORS)]) for n, (start, end) in enumerate(spans)])
-
-
 class TokensScreen(TabScreen):
     """An editor, a model picker, the count and cost, and the text as the model sees it."""
 
@@ -107,8 +101,7 @@ class TokensScreen(TabScreen):
                 yield Static(id="tokens-editor-title", classes="section-title")
                 yield TextArea(id="tokens-input", soft_wrap=True, show_line_numbers=False)
                 yield Static(id="tokens-view-title", classes="section-title")
-                with VerticalScroll(id="tokens-view"):
-                    yield Static(id="tokens-colored")
+                yield TokenView(id="tokens-colored")
             with Vertical(id="tokens-side"):
                 yield Label(id="tokens-model-label")
                 yield Select([(m, m) for m in models], value=model, allow_blank=False, id="tokens-model")
@@ -189,7 +182,7 @@ class TokensScreen(TabScreen):
         if len(self._measured_text) > COLOR_LIMIT:
             title += "  " + ui("tui_tokens_view_limit", lang, count=f"{COLOR_LIMIT:,}")
         self.query_one("#tokens-view-title", Static).update(title)
-        self.query_one("#tokens-colored", Static).update(colored(self._measured_text, result.spans))
+        self.query_one(TokenView).show(colored(self._measured_text[:COLOR_LIMIT], result.spans))
         self.query_one("#tokens-stats", Static).update(Content("\n").join(self._stats(result, lang)))
 
     def _stats(self, result: Measure, lang: str) -> list[Content]:
