@@ -39,7 +39,7 @@ KNOWN_PREFIXES = (
 
 # Things that look like credentials anywhere in free text (pasted logs, error bodies).
 _SECRET_PATTERNS = [
-    re.compile(r"(?<![A-Za-z0-9_-])(?:sk|gsk|xai|pplx|nvapi|hf|r8|lsv2_(?:pt|sk))[-_][A-Za-z0-9_\-*.]{12,}"),
+    re.compile(r"(?<![A-Za-z0-9_-])(?:sk|gsk|xai|pplx|nvapi|hf|r8|lsv2_(?:pt|sk))[-_][A-Za-z0-9_\-*.]{12,}(?<!\.)"),
     re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_\-]{20,}"),
     re.compile(r"(?i)(?<=bearer )[A-Za-z0-9_\-.=]{12,}"),
     re.compile(r"(?i)(?<=api-key: )[A-Za-z0-9_\-]{16,}"),

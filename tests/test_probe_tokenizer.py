@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import socket
 
 from doctor.probes.tokenizer import check_tokenizer
@@ -20,14 +19,10 @@ def run(make_settings, env, *, offline=True, model=None, **kw):
 
 
 def test_tiktoken_not_installed(make_settings, monkeypatch):
-    real_version = importlib.metadata.version
+    from doctor.probes import tokenizer
 
-    def version(name):
-        if name == "tiktoken":
-            raise importlib.metadata.PackageNotFoundError(name)
-        return real_version(name)
-
-    monkeypatch.setattr(importlib.metadata, "version", version)
+    real_version = tokenizer.installed_version
+    monkeypatch.setattr(tokenizer, "installed_version", lambda name: None if name == "tiktoken" else real_version(name))
     outcome = run(make_settings, {"TIKTOKEN_CACHE_DIR": str(SHARED_TIKTOKEN)})
     assert codes(outcome.findings) == ["tokenizer.missing"]
     assert "pip install tiktoken" in outcome.findings[0].fix[0].en

@@ -37,3 +37,7 @@ def test_redact_walks_nested_data():
     data = {"a": [PROJECT_KEY, {"b": (PROJECT_KEY,)}], "n": 3}
     assert PROJECT_KEY not in repr(redact(data))
     assert redact(data)["n"] == 3
+
+
+def test_a_full_stop_after_a_key_is_not_taken_for_part_of_it():
+    assert redact_text(f"Your key is {PROJECT_KEY}.") == f"Your key is sk-proj-…{PROJECT_KEY[-4:]}."

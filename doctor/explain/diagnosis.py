@@ -120,7 +120,8 @@ def _detail(text: str, position: int) -> str:
     if position < 0:
         return ""
     end = text.find("\n", position)
-    return mask_ids(redact_text(text[position : end if end >= 0 else len(text)][:100])).strip().rstrip(")]}'\".,;")
+    line = mask_ids(redact_text(text[position : end if end >= 0 else len(text)]))  # masked before it is cut
+    return line[:100].strip().rstrip(")]}'\".,;")
 
 
 def _variants(candidate: Candidate, facts: Facts, low: str) -> list[str]:
@@ -148,7 +149,8 @@ def _variants(candidate: Candidate, facts: Facts, low: str) -> list[str]:
         "network.connection": ["refused" if "refused" in low or "积极拒绝" in low or "10061" in low
                                else "reset" if "reset" in low or "forcibly" in low or "强迫关闭" in low
                                else "unreachable" if "unreachable" in low or "no route" in low else "other"],
-        "sdk.outdated": ["known_breakage"] if "proxies" in low else [],
+        "sdk.outdated": ["known_breakage"] if "proxies" in low
+                        else ["removed_api"] if "no longer supported in openai" in low or "apiremovedinv1" in low else [],
     }
     return preferred + specific.get(code, []) + ["default"]
 
@@ -184,7 +186,7 @@ def build(candidate: Candidate, facts: Facts, text: str, low: str) -> Diagnosis:
 
 
 def _retryable(code: str, catalogued: bool | None, facts: Facts) -> bool | None:
-    if code.startswith(("quota.",)) or "insufficient_quota" in facts.types + facts.codes:
+    if code.startswith("quota.") or "insufficient_quota" in facts.types + facts.codes:
         return False
     if catalogued is not None:
         return catalogued

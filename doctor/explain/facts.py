@@ -19,6 +19,8 @@ _STATUS_PATTERNS = [
     (re.compile(r"\bHTTP (?:code |error |status )?(\d{3})\b"), 3),
     (re.compile(r"\[(\d{3}):\w+\]"), 3),
     (re.compile(r"(?i)\berror code:? (\d{3})\b"), 2),
+    (re.compile(r"(?i)\b(?:api )?error\W{1,3}([45]\d\d)\b"), 2),
+    (re.compile(r"(?i)\bstatus ([45]\d\d)\b"), 2),
     (re.compile(r"[\"']?\bcode[\"']?\s*[:=]\s*[\"']?(\d{3})\b"), 1),
     # The Node SDK and many wrappers print "429 You exceeded…", "404 {", "401 Unauthorized".
     (re.compile(r"(?:^|[\s\[(:\"'`>])([45]\d\d):? (?=[A-Z][a-z]|\{|<|status code|page not found)", re.MULTILINE), 2),

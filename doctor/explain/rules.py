@@ -111,7 +111,8 @@ RULES: tuple[Rule, ...] = (
           "bearer null'", "openai_api_key not found", "no api key found", "api key not found",
           pattern=r"(?i)OPENAI_API_KEY[^\n]{0,40}?(?:is not set|not set|not found|not defined|is missing|is empty|is required)"),
     _rule("key.invalid", 0.96, "incorrect api key provided", "invalid_api_key", "invalid api key", "无效的 api key", "无效 key"),
-    _rule("key.invalid", 0.85, pattern=r"(?i)\bapi[ _-]?key\b[^\n]{0,40}?\bis (?:invalid|incorrect|not valid)"),
+    _rule("key.invalid", 0.85, "invalid access token", "token expired", "无效的令牌", "令牌无效",
+          pattern=r"(?i)\bapi[ _-]?key\b[^\n]{0,40}?\bis (?:invalid|incorrect|not valid)"),
     _rule("key.revoked", 0.97, "associated with a deactivated account", "has been deactivated", "account_deactivated",
           "access_terminated", "deleted or deactivated", "access was terminated"),
     _rule("key.insufficient_scope", 0.97, "insufficient permissions for this operation", "missing scopes:", "missing_scope", "缺少作用域"),
@@ -149,7 +150,8 @@ RULES: tuple[Rule, ...] = (
     _rule("request.invalid", 0.93, "unsupported parameter", "unsupported value", "max_tokens is too large",
           "is not supported with this model", "unrecognized request argument", "additional properties are not allowed",
           "invalid type for", "is not one of", "missing required parameter", "invalid parameter", "invalid schema",
-          "must be followed by tool messages", pattern=r"Invalid '[\w.\[\]]+'", hint="param"),
+          "must be followed by tool messages", "must be a response to a preceding message",
+          pattern=r"Invalid '[\w.\[\]]+'", hint="param"),
     # SDK and tokenizer
     _rule("sdk.outdated", 0.98, "but this is no longer supported in openai>=1.0", "apiremovedinv1", "openai migrate",
           "no module named 'openai.error'",
@@ -157,7 +159,7 @@ RULES: tuple[Rule, ...] = (
     _rule("sdk.legacy_usage", 0.85, "but this is no longer supported in openai>=1.0", "apiremovedinv1"),
     _rule("sdk.usage", 0.97, "unexpected keyword argument 'proxies", hint="proxies"),
     _rule("sdk.usage", 0.85, "ambiguous use of module client", "missing required arguments; expected either",
-          pattern=r"'(?:ChatCompletion\w*|Completion|CreateEmbeddingResponse|Choice)' object (?:is not subscriptable|has no attribute)"),
+          pattern=r"'(?:ChatCompletion\w*|Completion|CreateEmbeddingResponse|Choice)' object (?:is not subscri|has no attribute)"),
     _rule("sdk.missing", 0.95, pattern=r"No module named '?openai'?(?:$|[^.\w])"),
     _rule("sdk.usage", 0.96, "module 'openai' has no attribute 'openai'", "module 'openai' has no attribute 'asyncopenai'",
           "cannot import name 'openai' from 'openai'", "cannot import name 'asyncopenai' from 'openai'",
@@ -197,9 +199,9 @@ RULES: tuple[Rule, ...] = (
           "no address associated with hostname", "clientconnectordnserror", "curl: (6)", "errno 11001", "errno 11004",
           "errno -2]", "errno -3]", "errno 8]"),
     _rule("network.dns", 0.7, "域名解析", "无法解析"),
-    _rule("network.timeout", 0.92, "timed out", "timeouterror", "readtimeout", "connecttimeout", "apitimeouterror",
+    _rule("network.timeout", 0.92, "timed out", "readtimeout", "connecttimeout", "apitimeouterror",
           "read timeout", "connect timeout", "etimedout", "winerror 10060", "errno 110]", "curl: (28)", "deadline exceeded",
-          "没有正确答复", "连接尝试失败", "请求超时"),
+          "没有正确答复", "连接尝试失败", "请求超时", pattern=r"(?<![A-Za-z])TimeoutError\b"),
     _rule("network.timeout", 0.75, "超时"),
     _rule("network.connection", 0.86, "connection refused", "econnrefused", "errno 111]", "winerror 10061", "积极拒绝",
           "connection reset", "econnreset", "errno 104]", "winerror 10054", "forcibly closed", "强迫关闭",
@@ -213,6 +215,7 @@ RULES: tuple[Rule, ...] = (
     _rule("server.overloaded", 0.95, "currently overloaded", "server_is_overloaded", "servers are currently overloaded",
           "engine is currently overloaded", "is overloaded", "request rate has increased suddenly", "slow_down",
           "serviceunavailableerror"),
+    _rule("server.overloaded", 0.9, "experiencing high demand", "high demand and cannot process"),
     _rule("server.overloaded", 0.7, "service unavailable"),
     _rule("server.overloaded", 0.6, "服务器繁忙"),
     _rule("server.error", 0.9, "server had an error", "server experienced an error", "internal server error", "internalservererror", "bad gateway",
@@ -300,10 +303,14 @@ def classify(text: str, facts: Facts) -> list[Candidate]:
     """Every code the text supports, best first; an empty list when nothing is recognised."""
     low = text.lower()
     found: dict[str, Candidate] = {}
+    # Terminals and issue trackers hard-wrap long lines: try the text with its line breaks joined too.
+    joined = [(v, v.lower()) for v in (re.sub(r"\n\s*", glue, text) for glue in ("", " "))] if "\n" in text else []
     for rule in RULES:
         position = next((p for phrase in rule.phrases if (p := low.find(phrase)) >= 0), -1)
         if position < 0 and rule.pattern is not None and (match := rule.pattern.search(text)):
             position = match.start()
+        if position < 0 and any(_matches(rule, variant, variant_low) for variant, variant_low in joined):
+            position = 0
         if position >= 0:
             _add(found, rule.code, rule.confidence, position, rule.hint)
     for value in facts.codes:
@@ -335,6 +342,10 @@ def classify(text: str, facts: Facts) -> list[Candidate]:
     return [c for c in ranked if c.confidence >= floor]
 
 
+def _matches(rule: Rule, text: str, low: str) -> bool:
+    return any(phrase in low for phrase in rule.phrases) or bool(rule.pattern and rule.pattern.search(text))
+
+
 def _refine(found: dict[str, Candidate], facts: Facts, low: str) -> None:
     """Adjust for signals that change the meaning of others."""
     for code, candidate in list(found.items()):
@@ -346,7 +357,7 @@ def _refine(found: dict[str, Candidate], facts: Facts, low: str) -> None:
             if code in found and found[code].confidence < 0.96:
                 _scale(found, code, 0.5)
     # tiktoken downloading its encodings: the network error is the symptom, not the diagnosis.
-    if _TOKENIZER_HOST in low:
+    if _TOKENIZER_HOST in low.replace("\n", ""):
         for code in [c for c in found if c.startswith("network.")]:
             _scale(found, code, 0.85)
     # "does not exist" from a 404 about a model is the model, not the base URL.

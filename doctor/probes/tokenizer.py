@@ -4,15 +4,15 @@ tiktoken downloads an encoding on first use with no timeout, so an app that coun
 on a machine without internet hangs at its first ``encoding_for_model`` call. Offline, the
 probe checks tiktoken's cache only; online it also asks, briefly, whether the file could be
 downloaded. tiktoken itself is never imported (``check --offline`` stays fast): its version
-comes from package metadata and its model table is read from its source.
+comes from its dist-info folder and its model table is read from its source.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import sys
 
 from doctor.catalog import issue
+from doctor.packages import installed_version
 from doctor.runner import Context, Outcome, probe
 from doctor.settings import DEFAULT_MODEL
 from doctor.tokens.encodings import ENCODING_FILES, cache_dir, encoding_for_without_import, is_cached
@@ -22,9 +22,8 @@ HEAD_TIMEOUT = 5.0
 
 @probe("tokenizer.encoding", title=("Tokenizer (tiktoken)", "分词器（tiktoken）"), group="tokenizer", timeout=HEAD_TIMEOUT + 3)
 def check_tokenizer(ctx: Context) -> Outcome:
-    try:
-        version = importlib.metadata.version("tiktoken")
-    except importlib.metadata.PackageNotFoundError:
+    version = installed_version("tiktoken")
+    if version is None:
         return Outcome([issue("tokenizer.missing", python=sys.executable)])
     model = ctx.settings.get("model") or DEFAULT_MODEL
     choice = encoding_for_without_import(model)

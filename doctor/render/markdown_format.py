@@ -11,6 +11,7 @@ from pathlib import Path
 from doctor import __version__
 from doctor.findings import CheckResult, Finding, Report, Severity, Status
 from doctor.i18n import ui
+from doctor.packages import installed_version
 from doctor.render.text_format import SEVERITY_MARKS, verdict
 from doctor.secrets import redact
 
@@ -52,12 +53,7 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _installed(distribution: str, lang: str) -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return ui("not_installed", lang)
+    return installed_version(distribution) or ui("not_installed", lang)
 
 
 def _versions(lang: str) -> list[str]:

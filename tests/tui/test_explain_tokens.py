@@ -22,7 +22,7 @@ QUOTA_ERROR = (
 
 async def paste(pilot, text: str) -> None:
     """Paste like a terminal does (bracketed paste into the focused editor)."""
-    pilot.app.screen.query_one(TextArea).post_message(events.Paste(text))
+    pilot.app.post_message(events.Paste(text))  # as the terminal driver does: the app forwards it
     await pilot.pause()
 
 

@@ -89,8 +89,10 @@ class ChecksScreen(TabScreen):
 
     def on_mount(self) -> None:
         self.check_list.focus()
-        self.action_rerun_all()
         super().on_mount()
+        if self._load_all():
+            # Paint the waiting rows first: the probes' threads would compete with the first frame.
+            self.call_after_refresh(self._start, self._probes)
 
     def relabel(self, lang: str) -> None:
         super().relabel(lang)
@@ -102,12 +104,17 @@ class ChecksScreen(TabScreen):
 
     def action_rerun_all(self) -> None:
         """Resolve the settings afresh (the user may have edited .env) and run every probe."""
+        if self._load_all():
+            self._start(self._probes)
+
+    def _load_all(self) -> bool:
+        """Resolve the settings and show every probe as waiting; False when the settings are unusable."""
         if not self._prepare():
-            return
+            return False
         self._probes = self.app.session.probes()
         self.check_list.load(self._probes)
         self._landing = self.check_list.highlighted
-        self._start(self._probes)
+        return True
 
     def action_rerun_one(self) -> None:
         if probe_id := self.check_list.highlighted_probe:

@@ -137,7 +137,7 @@ class SaveReportScreen(ModalScreen["Path | None"]):
                 out.write(self.text)
         except FileExistsError:
             self._overwrite = path
-            message.update(ui("tui_save_exists", lang, path=str(path)))
+            message.update(ui("tui_save_exists", lang, path=typed))
             self.query_one("#save", Button).label = ui("tui_overwrite", lang)
             return
         except OSError as exc:
