@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ def launch(demo: str | None = None, *, lang: str | None = None, **options: Any) 
 
     given = {name: value for name, value in options.items() if value is not None}
     _check_options(demo, given.get("env_file"), given.get("project_dir"))
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("the terminal UI needs an interactive terminal (for scripts and CI: openai-doctor check)")
     session = Session(CheckOptions(**given), demo=demo)
     try:
         from doctor.tui.app import DoctorApp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
+from textual.widgets import Input, OptionList, Static, TextArea
 
 from doctor.catalog import entry
 from doctor.findings import Status
@@ -15,6 +15,18 @@ from tests.conftest import CANARY_KEY, PROJECT_KEY
 
 from .conftest import SIZE, checks_screen, screen_text, wait_for_checks, wait_until
 
+
+def widget_text(app) -> str:
+    """The text held by every widget of the screen, painted or not (a line cut off by the layout too)."""
+    texts = []
+    for widget in app.screen.query("*"):
+        if isinstance(widget, OptionList):
+            texts += [str(option.prompt) for option in widget.options]
+        elif isinstance(widget, Static):
+            texts.append(str(widget.content))
+        elif isinstance(widget, (Input, TextArea)):
+            texts.append(widget.value if isinstance(widget, Input) else widget.text)
+    return "\n".join(texts)
 
 
 def highlight(app, probe_id: str) -> None:
@@ -175,11 +187,11 @@ async def test_the_full_key_never_appears_on_any_screen(make_app, clean_env, pro
         for probe in app.session.probes():
             highlight(app, probe.id)
             await pilot.pause()
-            seen.append(screen_text(app))
+            seen += [screen_text(app), widget_text(app)]
         for keys in (("l",), ("f1",), ("escape", "e"), ("escape", "f3"), ("f4",)):
             await pilot.press(*keys)
             await pilot.pause()
-            seen.append(screen_text(app))
+            seen += [screen_text(app), widget_text(app)]
         everything = "\n".join(seen)
         assert "sk-proj-…" + CANARY_KEY[-4:] in everything
         for leak in ("CANARYcanary", "leakLEAK", "T3BlbkFJleak"):

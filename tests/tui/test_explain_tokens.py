@@ -110,6 +110,7 @@ async def test_tokens_counts_a_chat_request_and_reports_bad_json(make_app):
         editor.load_text(json.dumps(messages))
         expected = count_messages(messages, "gpt-4o-mini").input_tokens
         await wait_until(pilot, lambda: f"{expected} tokens" in counted(app))
+        assert app.screen.query_one("#tokens-colored").content.plain == "You are terse.\nHow many tokens?"
         editor.load_text('[{"role": "user", "content": ')
         await wait_until(pilot, lambda: "Not valid JSON" in counted(app))
 

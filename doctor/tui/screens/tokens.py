@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,6 +25,9 @@ from doctor.tui.widgets.bars import KeyBar, TopBar
 from doctor.tui.widgets.gauge import meter
 from doctor.tui.widgets.token_view import TokenView, colored
 
+if TYPE_CHECKING:
+    from doctor.tokens import CostEstimate
+
 DEBOUNCE_SECONDS = 0.2
 COLOR_LIMIT = 20_000
 """Characters coloured by token: enough to see how text splits, cheap enough to redraw while typing."""
@@ -38,8 +41,10 @@ class Measure:
 
     chars: int
     tokens: int | None = None
+    shown: str = ""
+    """The text as coloured: the plain text, or the messages' text contents of a chat request."""
     spans: tuple[tuple[int, int], ...] = ()
-    cost: Any = None
+    cost: CostEstimate | None = None
     notes: tuple[str, ...] = ()
     problem: tuple[str, dict[str, Any]] | None = None
     """A ui.toml label and its parameters, when the text could not be counted."""
@@ -64,13 +69,14 @@ def measure(text: str, model: str, chat: bool) -> Measure:
             except InvalidMessages as exc:
                 return Measure(len(text), problem=("tui_tokens_bad_messages", {"error": str(exc)}))
             tokens, notes = counted.input_tokens, counted.notes
+            shown = "\n".join(m["content"] for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str))
         else:
-            tokens = count_text(text, model)
-        spans = tuple(token_spans(text[:COLOR_LIMIT], model))
+            tokens, shown = count_text(text, model), text
+        spans = tuple(token_spans(shown[:COLOR_LIMIT], model))
     except TokenizerUnavailable as exc:
         return Measure(len(text), problem=("tui_tokenizer_unavailable", {"error": str(exc)}))
     cost = estimate_cost(model, tokens)
-    return Measure(len(text), tokens, spans, cost, tuple(notes) + ((cost.note,) if cost.note else ()))
+    return Measure(len(text), tokens, shown, spans, cost, tuple(notes) + ((cost.note,) if cost.note else ()))
 
 
 class TokensScreen(TabScreen):
@@ -90,7 +96,6 @@ class TokensScreen(TabScreen):
         self._timer: Timer | None = None
         self._generation = 0
         self._measure = Measure(0)
-        self._measured_text = ""
 
     def compose(self) -> ComposeResult:
         model = self.app.session.options.model or MODELS[0]
@@ -168,21 +173,21 @@ class TokensScreen(TabScreen):
     @work(thread=True, exclusive=True, group="tokens")
     def _count(self, generation: int, text: str, model: str, chat: bool) -> None:
         result = measure(text, model, chat)
-        self.app.call_from_thread(self._show, generation, text, result)
+        self.app.call_from_thread(self._show, generation, result)
 
-    def _show(self, generation: int, text: str, result: Measure) -> None:
+    def _show(self, generation: int, result: Measure) -> None:
         if generation == self._generation:
-            self._measure, self._measured_text = result, text
+            self._measure = result
             self._draw()
 
     def _draw(self) -> None:
         lang, result = self.app.language, self._measure
         self.query_one("#tokens-editor-title", Static).update(ui("tui_tokens_editor_chat" if self.chat else "tui_tokens_editor_text", lang))
         title = ui("tui_tokens_view", lang)
-        if len(self._measured_text) > COLOR_LIMIT:
+        if len(result.shown) > COLOR_LIMIT:
             title += "  " + ui("tui_tokens_view_limit", lang, count=f"{COLOR_LIMIT:,}")
         self.query_one("#tokens-view-title", Static).update(title)
-        self.query_one(TokenView).show(colored(self._measured_text[:COLOR_LIMIT], result.spans))
+        self.query_one(TokenView).show(colored(result.shown[:COLOR_LIMIT], result.spans))
         self.query_one("#tokens-stats", Static).update(Content("\n").join(self._stats(result, lang)))
 
     def _stats(self, result: Measure, lang: str) -> list[Content]:
