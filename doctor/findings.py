@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from doctor.secrets import redact
 
@@ -27,8 +27,7 @@ class Status(str, enum.Enum):
     CRASH = "crash"
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """One piece of user-facing prose in every language the doctor speaks."""
 
     en: str

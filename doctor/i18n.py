@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import tomllib
-from importlib import resources
+from pathlib import Path
 from typing import Any, Mapping
 
 LANGUAGES = ("en", "zh")
@@ -27,7 +27,7 @@ def detect_language(environ: Mapping[str, str] | None = None) -> str:
 
 @functools.cache
 def _labels() -> dict[str, dict[str, str]]:
-    raw = resources.files("doctor.catalog").joinpath("ui.toml").read_text(encoding="utf-8")
+    raw = (Path(__file__).parent / "catalog" / "ui.toml").read_text(encoding="utf-8")
     return tomllib.loads(raw)
 
 

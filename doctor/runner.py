@@ -11,13 +11,11 @@ draws its rows from these).
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Union
+from typing import Any, Awaitable, Callable, Iterable, NamedTuple, Union
 
 from doctor.catalog import issue
 from doctor.findings import CheckResult, Finding, Status, Text, status_from_findings
@@ -96,13 +94,11 @@ class Context:
     """time.monotonic() when the whole run must end (set by the runner), for probes' own timeouts."""
 
 
-@dataclass(frozen=True)
-class ProbeStarted:
+class ProbeStarted(NamedTuple):
     probe: Probe
 
 
-@dataclass(frozen=True)
-class ProbeFinished:
+class ProbeFinished(NamedTuple):
     probe: Probe
     result: CheckResult
 
@@ -110,40 +106,14 @@ class ProbeFinished:
 Event = Union[ProbeStarted, ProbeFinished]
 
 
-def _settle(future: asyncio.Future, result: Any, exc: BaseException | None) -> None:
-    if future.done():  # the probe timed out and was abandoned
-        return
-    if exc is None:
-        future.set_result(result)
-    else:
-        future.set_exception(exc)
-
-
-def _in_daemon_thread(func: Callable[[], Any]) -> asyncio.Future:
-    """Run blocking work in a daemon thread, so a hung probe can be abandoned at exit."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future = loop.create_future()
-
-    def target() -> None:
-        result, error = None, None
-        try:
-            result = func()
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-            error = exc
-        try:
-            loop.call_soon_threadsafe(_settle, future, result, error)
-        except RuntimeError:  # the run ended (loop closed) while this abandoned probe still ran
-            pass
-
-    threading.Thread(target=target, daemon=True, name="doctor-probe").start()
-    return future
-
-
-async def _call(p: Probe, ctx: Context) -> Outcome:
+def _call(p: Probe, ctx: Context) -> Outcome:
+    """Run one probe to the end in the calling thread; an async probe gets its own event loop."""
     if inspect.iscoroutinefunction(p.func):
-        raw = await p.func(ctx)
+        import asyncio  # only network probes are async: the offline check never pays for asyncio
+
+        raw = asyncio.run(p.func(ctx))
     else:
-        raw = await _in_daemon_thread(lambda: p.func(ctx))
+        raw = p.func(ctx)
     if isinstance(raw, Outcome):
         return raw
     return Outcome(findings=list(raw or ()))
@@ -161,67 +131,108 @@ def _gate(p: Probe, ctx: Context) -> Text | None:
 
 
 class Runner:
+    """Runs each probe in a daemon thread and watches the clock from the calling thread.
+
+    Threads, not asyncio tasks: most probes block (files, git, DNS), asyncio alone costs the
+    offline check ~50 ms of imports, and a daemon thread can be abandoned when its probe
+    overruns, where an executor's threads would be joined at exit. ``_finish`` is first-wins,
+    so a probe that returns after the watchdog declared it timed out changes nothing.
+    """
+
     def __init__(self, probes: list[Probe], ctx: Context, on_event: Callable[[Event], None] | None = None):
         self.probes = probes
         self.ctx = ctx
         self.on_event = on_event or (lambda event: None)
-        self._done: dict[str, asyncio.Event] = {p.id: asyncio.Event() for p in probes}
+        self._ids = {p.id for p in probes}
+        self._changed = threading.Condition()
         self._results: dict[str, CheckResult] = {}
+        self._running: dict[str, tuple[float, float]] = {}  # probe id -> (start, budget), monotonic seconds
 
-    def _finish(self, result: CheckResult, p: Probe) -> CheckResult:
-        self._results[p.id] = result
-        self._done[p.id].set()
+    def _finish(self, p: Probe, result: CheckResult) -> None:
+        with self._changed:
+            if p.id in self._results:
+                return
+            self._results[p.id] = result
+            self._changed.notify_all()
         self.on_event(ProbeFinished(p, result))
-        return result
 
-    def _skipped(self, p: Probe, reason: Text) -> CheckResult:
-        return CheckResult(p.id, p.title, p.group, Status.SKIP, 0.0, skip_reason=reason)
+    def _skip(self, p: Probe, reason: Text) -> None:
+        self._finish(p, CheckResult(p.id, p.title, p.group, Status.SKIP, 0.0, skip_reason=reason))
 
-    async def _run_one(self, p: Probe, deadline: float) -> CheckResult:
+    def _timed_out(self, p: Probe, budget: float, elapsed_ms: float) -> CheckResult:
+        finding = issue("doctor.timeout", probe=p.id, seconds=f"{budget:.1f}")
+        return CheckResult(p.id, p.title, p.group, Status.FAIL, elapsed_ms, (finding,))
+
+    def _run_one(self, p: Probe, deadline: float) -> None:
         for dep in p.requires:
-            if dep in self._done:
-                await self._done[dep].wait()
-                if self._results[dep].status not in (Status.PASS, Status.WARN):
-                    reason = Text(ui("requires_failed", "en", probe=dep), ui("requires_failed", "zh", probe=dep))
-                    return self._finish(self._skipped(p, reason), p)
+            if dep not in self._ids:
+                continue
+            with self._changed:
+                self._changed.wait_for(lambda: dep in self._results)
+                passed = self._results[dep].status in (Status.PASS, Status.WARN)
+            if not passed:
+                return self._skip(p, Text(ui("requires_failed", "en", probe=dep), ui("requires_failed", "zh", probe=dep)))
         if blocker := _gate(p, self.ctx):
-            return self._finish(self._skipped(p, blocker), p)
-        self.on_event(ProbeStarted(p))
+            return self._skip(p, blocker)
         budget = max(0.0, deadline - time.monotonic())
         if p.timeout is not None:
             budget = min(budget, p.timeout)
+        with self._changed:
+            if p.id in self._results:  # the run's deadline passed while this probe waited
+                return
+            self._running[p.id] = (time.monotonic(), budget)
+            self._changed.notify_all()
+        self.on_event(ProbeStarted(p))
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(budget):
-                outcome = await _call(p, self.ctx)
+            outcome = _call(p, self.ctx)
         except SkipProbe as skip:
-            return self._finish(self._skipped(p, skip.reason), p)
-        except TimeoutError:
-            elapsed = (time.perf_counter() - started) * 1000
-            finding = issue("doctor.timeout", probe=p.id, seconds=f"{budget:.1f}")
-            result = CheckResult(p.id, p.title, p.group, Status.FAIL, elapsed, (finding,))
-            return self._finish(result, p)
+            return self._skip(p, skip.reason)
         except Exception as exc:  # noqa: BLE001 - a crashing probe must not stop the run
+            import traceback
+
             elapsed = (time.perf_counter() - started) * 1000
-            evidence = {
-                "exception": f"{type(exc).__name__}: {exc}",
-                "traceback": traceback.format_exc(limit=-8),
-            }
+            evidence = {"exception": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=-8)}
             finding = issue("doctor.crash", probe=p.id, exception=type(exc).__name__, evidence=evidence)
-            result = CheckResult(p.id, p.title, p.group, Status.CRASH, elapsed, (finding,), evidence)
-            return self._finish(result, p)
+            return self._finish(p, CheckResult(p.id, p.title, p.group, Status.CRASH, elapsed, (finding,), evidence))
         elapsed = (time.perf_counter() - started) * 1000
+        if elapsed > budget * 1000:
+            return self._finish(p, self._timed_out(p, budget, elapsed))
         self.ctx.outputs[p.id] = outcome
         findings = tuple(outcome.findings)
-        result = CheckResult(
-            p.id, p.title, p.group, status_from_findings(findings), elapsed, findings, outcome.evidence
-        )
-        return self._finish(result, p)
+        status = status_from_findings(findings)
+        self._finish(p, CheckResult(p.id, p.title, p.group, status, elapsed, findings, outcome.evidence))
 
-    async def run(self, total_timeout: float | None = None) -> list[CheckResult]:
-        deadline = time.monotonic() + (total_timeout if total_timeout is not None else self.ctx.timeout)
+    def _overdue(self, now: float, deadline: float) -> tuple[list[tuple[Probe, CheckResult]], float]:
+        """Probes past their budget (or the run's deadline) and the next moment one can be."""
+        late, wake = [], deadline
+        for p in self.probes:
+            if p.id in self._results:
+                continue
+            start, budget = self._running.get(p.id, (now, self._total))  # not started: still waiting
+            if now >= min(start + budget, deadline):
+                late.append((p, self._timed_out(p, budget, (now - start) * 1000)))
+            else:
+                wake = min(wake, start + budget)
+        return late, wake
+
+    def run(self, total_timeout: float | None = None) -> list[CheckResult]:
+        """Run every probe; returns their results in declaration order by the deadline at the latest."""
+        self._total = total_timeout if total_timeout is not None else self.ctx.timeout
+        deadline = time.monotonic() + self._total
         self.ctx.deadline = deadline
-        return list(await asyncio.gather(*(self._run_one(p, deadline) for p in self.probes)))
+        for p in self.probes:
+            threading.Thread(target=self._run_one, args=(p, deadline), daemon=True, name=f"probe {p.id}").start()
+        while True:
+            with self._changed:
+                if len(self._results) == len(self.probes):
+                    break
+                late, wake = self._overdue(time.monotonic(), deadline)
+                if not late:
+                    self._changed.wait(timeout=max(0.0, wake - time.monotonic()))
+            for p, result in late:
+                self._finish(p, result)
+        return [self._results[p.id] for p in self.probes]
 
 
 def run_probes(
@@ -230,4 +241,4 @@ def run_probes(
     on_event: Callable[[Event], None] | None = None,
 ) -> list[CheckResult]:
     """Run ``probes`` to completion under ``ctx.timeout`` and return results in their order."""
-    return asyncio.run(Runner(probes, ctx, on_event).run())
+    return Runner(probes, ctx, on_event).run()

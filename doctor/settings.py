@@ -15,7 +15,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from doctor.secrets import display_url, mask_key, register_secret
 
@@ -67,8 +67,7 @@ class Value:
         return self.kind.value
 
 
-@dataclass(frozen=True)
-class DotenvBinding:
+class DotenvBinding(NamedTuple):
     key: str | None
     value: str | None
     line: int
@@ -134,8 +133,7 @@ def find_dotenv(start: Path) -> Path | None:
     return None
 
 
-@dataclass(frozen=True)
-class SettingSpec:
+class SettingSpec(NamedTuple):
     name: str
     variables: tuple[str, ...]  # earlier names win
     default: str | None = None

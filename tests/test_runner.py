@@ -22,30 +22,16 @@ def ctx(make_settings):
     return Context(settings=make_settings({"OPENAI_API_KEY": "sk-proj-x"}), timeout=5.0)
 
 
-def test_probes_run_concurrently_and_results_keep_declaration_order(ctx):
-    entered: list[str] = []
-    both_running = asyncio.Event()
+def test_async_probes_run_concurrently_and_results_keep_declaration_order(ctx):
+    barrier = threading.Barrier(2, timeout=2)  # broken (an error) unless both probes run at once
 
-    async def wait_for_the_other(name):
-        entered.append(name)
-        if len(entered) == 2:
-            both_running.set()
-        await asyncio.wait_for(both_running.wait(), 2)  # deadlocks (times out) if run one after another
+    async def meet(c):
+        await asyncio.to_thread(barrier.wait)
         return []
 
-    probes = [make_probe("a", lambda c: wait_for_the_other("a")), make_probe("b", lambda c: wait_for_the_other("b"))]
-    for p in probes:  # lambdas returning coroutines are not coroutine functions: wrap them
-        object.__setattr__(p, "func", _async(p.func))
-    results = run_probes(probes, ctx)
+    results = run_probes([make_probe("a", meet), make_probe("b", meet)], ctx)
     assert [r.id for r in results] == ["a", "b"]
     assert [r.status for r in results] == [Status.PASS, Status.PASS]
-
-
-def _async(factory):
-    async def probe(c):
-        return await factory(c)
-
-    return probe
 
 
 def test_sync_probes_run_in_threads_concurrently(ctx):
@@ -154,8 +140,35 @@ def test_network_probes_are_skipped_offline_and_key_senders_without_a_key(make_s
 def test_events_announce_each_start_and_finish(ctx):
     events = []
     probes = [make_probe("a", lambda c: []), make_probe("b", lambda c: [issue("key.missing")])]
-    asyncio.run(Runner(probes, ctx, events.append).run())
+    Runner(probes, ctx, events.append).run()
     started = [e.probe.id for e in events if isinstance(e, ProbeStarted)]
     finished = {e.probe.id: e.result.status for e in events if isinstance(e, ProbeFinished)}
     assert sorted(started) == ["a", "b"]
     assert finished == {"a": Status.PASS, "b": Status.FAIL}
+
+
+def test_a_probe_waiting_on_a_hung_prerequisite_ends_at_the_deadline(make_settings):
+    ctx = Context(settings=make_settings({}), timeout=0.3)
+
+    def hang(c):
+        time.sleep(60)
+
+    results = run_probes([make_probe("hang", hang), make_probe("child", lambda c: [], requires=("hang",))], ctx)
+    assert [r.findings[0].code for r in results] == ["doctor.timeout", "doctor.timeout"]
+    assert "0.3" in results[1].findings[0].message.en
+
+
+def test_a_late_result_after_the_timeout_changes_nothing(ctx):
+    finished = threading.Event()
+
+    def slow(c):
+        time.sleep(0.4)
+        finished.set()
+        return [issue("key.missing")]
+
+    events = []
+    [result] = Runner([make_probe("slow", slow, timeout=0.1)], ctx, events.append).run()
+    assert result.findings[0].code == "doctor.timeout"
+    assert finished.wait(2)
+    time.sleep(0.05)
+    assert [type(e).__name__ for e in events] == ["ProbeStarted", "ProbeFinished"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from doctor.exitcodes import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 NAME = "tokens"
 HELP = "count tokens of a text, file or chat request, and estimate cost and context fit"
@@ -137,6 +139,8 @@ def _count(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 
 def _money(amount: Decimal) -> str:
+    from decimal import Decimal
+
     if amount >= 1:
         return f"${amount.quantize(Decimal('0.01')):,}"
     return f"${format(amount.normalize(), 'f')}"

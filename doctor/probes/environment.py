@@ -5,9 +5,8 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
-import subprocess
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from doctor.catalog import issue
@@ -18,6 +17,9 @@ from doctor.probes.source_files import MAX_LISTED, SourceWalk, file_list
 from doctor.runner import Context, Outcome, probe
 from doctor.secrets import display_url, mask_key
 from doctor.settings import SPECS, DotenvFile, Settings, SourceKind, Value
+
+if TYPE_CHECKING:
+    import subprocess
 
 GIT_TIMEOUT = 2.0
 SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD)$", re.IGNORECASE)  # not TIKTOKEN_CACHE_DIR, KEY_PATH
@@ -160,6 +162,8 @@ def _holds_secret(name: str, value: str | None) -> bool:
 
 
 def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+    import subprocess  # only when a .env holds a secret: most runs never start git
+
     try:
         return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=GIT_TIMEOUT)
     except (OSError, subprocess.SubprocessError):

@@ -6,7 +6,7 @@ import datetime
 import functools
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Retirement:
 
 @functools.cache
 def _facts() -> dict:
-    return tomllib.loads(resources.files("doctor.probes").joinpath("model_facts.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((Path(__file__).parent / "model_facts.toml").read_text(encoding="utf-8"))
 
 
 def retirement(model: str) -> Retirement | None:

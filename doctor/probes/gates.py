@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from doctor.findings import Text
@@ -13,6 +12,8 @@ from doctor.settings import Settings
 def is_loopback_host(host: str) -> bool:
     if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
         return True
+    import ipaddress  # only when a base URL is judged; not on every start
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:

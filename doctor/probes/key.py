@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from doctor.catalog import issue
@@ -31,8 +31,7 @@ SMART_QUOTES = "\u2018\u2019\u201c\u201d\u00ab\u00bb\u300c\u300d"
 QUOTES = "\"'`" + SMART_QUOTES
 
 
-@dataclass(frozen=True)
-class KeyFamily:
+class KeyFamily(NamedTuple):
     prefix: str
     kind: str  # the message variant of key.type
     lengths: tuple[int, ...]
@@ -50,8 +49,7 @@ FAMILIES = (
 )
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     name: str
     pattern: re.Pattern[str]
     hosts: tuple[str, ...]  # base URL hosts where this key is legitimate

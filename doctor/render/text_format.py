@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from doctor import __version__
 from doctor.findings import CheckResult, Finding, Report, Severity, Status
 from doctor.i18n import ui
@@ -59,8 +57,14 @@ def finding_lines(
             lines += [f"        {n}. {step.get(lang)}" for n, step in enumerate(finding.fix, 1)]
         lines.append(f"      {ui('docs', lang)}: {finding.docs}")
     if verbose and finding.evidence:
-        lines.append(f"      {ui('evidence', lang)}: {json.dumps(redact(dict(finding.evidence)), ensure_ascii=False)}")
+        lines.append(f"      {ui('evidence', lang)}: {_evidence(finding.evidence)}")
     return lines
+
+
+def _evidence(evidence) -> str:
+    import json  # verbose output only
+
+    return json.dumps(redact(dict(evidence)), ensure_ascii=False)
 
 
 def _check_lines(check: CheckResult, lang: str, verbose: bool, paint: _Painter) -> list[str]:
@@ -78,7 +82,7 @@ def _check_lines(check: CheckResult, lang: str, verbose: bool, paint: _Painter) 
         lines[1:1] = finding_lines(finding, lang, verbose, paint, with_fix=finding.fix not in shown_fixes)
         shown_fixes.add(finding.fix)
     if verbose and check.evidence:
-        lines.append(f"    {ui('evidence', lang)}: {json.dumps(redact(dict(check.evidence)), ensure_ascii=False)}")
+        lines.append(f"    {ui('evidence', lang)}: {_evidence(check.evidence)}")
     return lines
 
 

@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, NamedTuple
 
 OFFICIAL_SOURCE = "https://openaipublic.blob.core.windows.net/"
 # Where downloads come from; tests point it at a loopback server. The cache file name is
@@ -32,8 +32,7 @@ LOAD_TIMEOUT = 20.0
 PREFETCH_TIMEOUT = 120.0
 
 
-@dataclass(frozen=True)
-class EncodingFile:
+class EncodingFile(NamedTuple):
     """One file tiktoken downloads, with the SHA-256 tiktoken verifies it against."""
 
     label: str
@@ -80,8 +79,7 @@ class TokenizerUnavailable(Exception):
     """The encoding file is neither cached nor downloadable in time (or tiktoken is missing)."""
 
 
-@dataclass(frozen=True)
-class EncodingChoice:
+class EncodingChoice(NamedTuple):
     """The encoding used to count for ``model``; ``note`` says when it is a fallback."""
 
     model: str

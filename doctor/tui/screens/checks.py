@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 from textual import on
@@ -165,7 +164,7 @@ class ChecksScreen(TabScreen):
 
         error = None
         try:
-            asyncio.run(Runner(probes, ctx, tell).run())
+            Runner(probes, ctx, tell).run()
         except Exception as exc:  # noqa: BLE001 - the runner itself failed: say so on screen
             error = f"{type(exc).__name__}: {exc}"
         self.post_message(RunFinished(run, error))
