@@ -11,7 +11,6 @@ Target: concurrent <= longest chain + 20 %.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import sys
@@ -41,7 +40,7 @@ def context(base_url: str, timeout: float) -> Context:
 
 def run_concurrently(probes: list[Probe], base_url: str, timeout: float) -> float:
     started = time.perf_counter()
-    results = asyncio.run(Runner(probes, context(base_url, timeout)).run())
+    results = Runner(probes, context(base_url, timeout)).run()
     elapsed = time.perf_counter() - started
     _expect_no_failures(results)
     return elapsed
@@ -54,7 +53,7 @@ def run_sequentially(probes: list[Probe], base_url: str, timeout: float) -> tupl
     started = time.perf_counter()
     for probe in probes:
         one = time.perf_counter()
-        results = asyncio.run(Runner([probe], ctx).run())
+        results = Runner([probe], ctx).run()
         durations[probe.id] = time.perf_counter() - one
         _expect_no_failures(results)
     return time.perf_counter() - started, durations

@@ -168,10 +168,12 @@ class Runner:
             if dep not in self._ids:
                 continue
             with self._changed:
-                self._changed.wait_for(lambda: dep in self._results)
+                self._changed.wait_for(lambda dep=dep: dep in self._results)
                 passed = self._results[dep].status in (Status.PASS, Status.WARN)
             if not passed:
-                return self._skip(p, Text(ui("requires_failed", "en", probe=dep), ui("requires_failed", "zh", probe=dep)))
+                title = self._results[dep].title
+                reason = Text(ui("requires_failed", "en", probe=title.en), ui("requires_failed", "zh", probe=title.zh))
+                return self._skip(p, reason)
         if blocker := _gate(p, self.ctx):
             return self._skip(p, blocker)
         budget = max(0.0, deadline - time.monotonic())

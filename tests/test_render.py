@@ -17,7 +17,7 @@ from doctor.catalog import entry, issue
 from doctor.exitcodes import UsageError
 from doctor.findings import CheckResult, Report, Severity, Status, Text
 from doctor.render import render
-from doctor.render.github_format import escape_data, escape_property, step_summary, write_step_summary
+from doctor.render.github_format import escape_data, escape_property, write_step_summary
 from doctor.secrets import mask_key
 from tests.conftest import PROJECT_KEY, ROOT
 

@@ -45,8 +45,11 @@ def _header(report: Report, lang: str) -> list[str]:
     return lines + [""]
 
 
+PLAIN = _Painter(False)
+
+
 def finding_lines(
-    finding: Finding, lang: str, verbose: bool, paint: _Painter = _Painter(False), with_fix: bool = True
+    finding: Finding, lang: str, verbose: bool, paint: _Painter = PLAIN, with_fix: bool = True
 ) -> list[str]:
     """A finding as indented lines: the message and code, then (for problems) the fix and docs."""
     mark = paint(SEVERITY_MARKS[finding.severity], finding.severity)
