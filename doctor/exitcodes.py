@@ -7,7 +7,8 @@ class ExitCode(enum.IntEnum):
     OK = 0
     """Nothing at or above --fail-level was found (explain: something was diagnosed)."""
     FINDINGS = 1
-    """Findings at or above --fail-level (explain: nothing was recognised)."""
+    """Findings at or above --fail-level (explain: nothing was recognised; tokens: the tokenizer
+    files are neither cached nor downloadable here)."""
     USAGE = 2
     """Bad flags or unreadable input: a missing --env-file, a bad JSON file, an unknown code."""
     INTERNAL = 3

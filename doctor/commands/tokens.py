@@ -200,7 +200,7 @@ def _prefetch(args: argparse.Namespace) -> int:
     failed = [r for r in results if r.status == "failed"]
     if failed:
         print(f"openai-doctor: error: {len(failed)} file(s) could not be fetched; see above", file=sys.stderr)
-        return ExitCode.INTERNAL
+        return ExitCode.FINDINGS
     sys.stdout.write(f"\nOn the machine that counts tokens, set TIKTOKEN_CACHE_DIR={folder.resolve()} (copy the folder there first).\n")
     return ExitCode.OK
 
@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
         model, counted = _count(args)
     except TokenizerUnavailable as exc:
         error(str(exc))
-        return ExitCode.INTERNAL
+        return ExitCode.FINDINGS
     try:
         cost = estimate_cost(
             model, counted["input_tokens"], args.output_tokens, args.cached_tokens, args.tier, args.calls, overrides
