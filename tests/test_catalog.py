@@ -102,3 +102,11 @@ def test_issue_masks_keys_given_as_parameters():
     finding = issue("key.placeholder", shown=key, source="env OPENAI_API_KEY")
     assert key not in finding.message.en and key not in finding.message.zh
     assert key[-4:] in finding.message.en
+
+
+def test_interface_labels_exist_in_both_languages_with_the_same_placeholders():
+    from doctor.i18n import _labels
+
+    for key, label in _labels().items():
+        assert set(label) == {"en", "zh"}, key
+        assert sorted(re.findall(r"{(\w+)}", label["en"])) == sorted(re.findall(r"{(\w+)}", label["zh"])), key

@@ -165,3 +165,13 @@ def test_a_pasted_key_is_never_echoed(capsys, monkeypatch, tmp_path, as_json_fla
     for code, out, err in runs:
         for leak in (CANARY_KEY, "CANARYcanary", "leakLEAK"):
             assert leak not in out and leak not in err
+
+
+def test_text_labels_follow_lang_and_stay_aligned():
+    from tests.conftest import run_cli
+
+    zh = run_cli("tokens", "Hello world", "--calls", "2", "--lang", "zh").stdout.splitlines()
+    en = run_cli("tokens", "Hello world", "--calls", "2", "--lang", "en").stdout.splitlines()
+    assert zh[0].startswith("模型      gpt-4o-mini") and en[0].startswith("model     gpt-4o-mini")
+    assert "2 个 token" in zh[1] and "2 tokens" in en[1]
+    assert "次调用共" in zh[5] and "for 2 calls" in en[5]

@@ -46,6 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--calls", type=_whole_number(1), default=1, metavar="N", help="project the cost of N such calls")
     parser.add_argument("--prices", type=Path, metavar="FILE", help="price file (TOML) with your own rates; default: prices.toml in the user config folder if present")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--lang", choices=("en", "zh"), help="language of the labels (default: from LANG)")
     parser.add_argument("--prefetch", action="store_true", help="download and verify the tiktoken encodings, for a machine without internet")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="with --prefetch: where to save them (default: where tiktoken looks)")
 
@@ -146,41 +147,47 @@ def _money(amount: Decimal) -> str:
     return f"${format(amount.normalize(), 'f')}"
 
 
-def _tokens(count: int) -> str:
-    return f"{count:,} token{'' if count == 1 else 's'}"
+def _text_report(result: dict[str, Any], cost, lang: str) -> str:
+    import unicodedata
 
+    from doctor.i18n import ui
 
-def _text_report(result: dict[str, Any], cost) -> str:
-    lines = [f"model     {result['model']} ({result['encoding']})"]
+    def row(label: str, text: str) -> str:
+        name = ui("tokens_" + label, lang)
+        width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in name)  # 模型 takes 4 columns
+        return name + " " * (10 - width) + text
+
+    lines = [row("model", f"{result['model']} ({result['encoding']})")]
     extra = []
     if result["cached_tokens"]:
-        extra.append(f"{result['cached_tokens']:,} cached")
+        extra.append(ui("tokens_cached", lang, count=f"{result['cached_tokens']:,}"))
     if result.get("image_tokens") is not None:
-        extra.append(f"images {result['image_tokens']:,}")
-    lines.append(f"input     {_tokens(result['input_tokens'])}" + (f" ({', '.join(extra)})" if extra else ""))
-    lines.append(f"output    {_tokens(result['output_tokens'])} (expected)")
-    used = result["input_tokens"] + result["output_tokens"]
+        extra.append(ui("tokens_images", lang, count=f"{result['image_tokens']:,}"))
+    count = ui("tokens_count_one" if result["input_tokens"] == 1 else "tokens_count", lang, count=f"{result['input_tokens']:,}")
+    lines.append(row("input", count + (f" ({', '.join(extra)})" if extra else "")))
+    lines.append(row("output", ui("tokens_expected", lang, count=f"{result['output_tokens']:,}")))
+    numbers = {"used": f"{result['input_tokens'] + result['output_tokens']:,}", "window": f"{cost.context_window or 0:,}"}
     if cost.context_window is None:
-        lines.append("context   unknown context window")
+        lines.append(row("context", ui("tokens_window_unknown", lang)))
     elif cost.fits:
-        lines.append(f"context   {used:,} of {cost.context_window:,} tokens: fits, {cost.room_left:,} left")
+        lines.append(row("context", ui("tokens_fits", lang, left=f"{cost.room_left:,}", **numbers)))
     else:
-        lines.append(f"context   {used:,} of {cost.context_window:,} tokens: does NOT fit, {-cost.room_left:,} over")
+        lines.append(row("context", ui("tokens_does_not_fit", lang, over=f"{-cost.room_left:,}", **numbers)))
     if cost.total_usd is None:
-        lines.append("cost      no price data (see note)")
+        lines.append(row("cost", ui("tokens_no_price", lang)))
     else:
         calls = cost.calls
-        per_call = cost.total_usd / calls
-        lines.append(
-            f"cost      {_money(per_call)} per call: input {_money(cost.input_usd / calls)} + output {_money(cost.output_usd / calls)}"
-        )
+        money = {
+            "total": _money(cost.total_usd / calls),
+            "input": _money(cost.input_usd / calls),
+            "output": _money(cost.output_usd / calls),
+        }
+        lines.append(row("cost", ui("tokens_per_call", lang, **money)))
         if calls > 1:
-            lines.append(f"          {_money(cost.total_usd)} for {calls:,} calls")
-    as_of = f", as of {cost.prices_as_of}" if cost.prices_as_of else ", undated"
-    lines.append(f"prices    {cost.price_source}{as_of}, {cost.tier} tier")
-    lines += [f"note      {note}" for note in result["notes"]]
-    if cost.note:
-        lines.append(f"note      {cost.note}")
+            lines.append(" " * 10 + ui("tokens_for_calls", lang, total=_money(cost.total_usd), calls=f"{calls:,}"))
+    as_of = ui("tokens_as_of", lang, date=cost.prices_as_of) if cost.prices_as_of else ui("tokens_undated", lang)
+    lines.append(row("prices", f"{cost.price_source}, {as_of}, {ui('tokens_tier', lang, tier=cost.tier)}"))
+    lines += [row("note", note) for note in [*result["notes"], *([cost.note] if cost.note else [])]]
     return "\n".join(lines) + "\n"
 
 
@@ -254,5 +261,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(redact(result), indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(redact_text(_text_report(result, cost)))
+        from doctor.i18n import detect_language
+
+        sys.stdout.write(redact_text(_text_report(result, cost, args.lang or detect_language())))
     return ExitCode.OK

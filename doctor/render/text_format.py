@@ -41,7 +41,8 @@ def _header(report: Report, lang: str) -> list[str]:
     for name in ("api_key", "base_url", "organization", "project", "model"):
         item = report.config.get(name)
         if item and item.get("value") is not None:
-            lines.append(f"  {name}: {item['value']}  ({ui('source', lang)} {item['source']})")
+            source = ui("default_value", lang) if item["source"] == "default" else item["source"]
+            lines.append(f"  {name}: {item['value']}  ({ui('source', lang)} {source})")
     return lines + [""]
 
 
