@@ -58,7 +58,7 @@ def main() -> int:
             start = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, "-m", "doctor", "explain", "--file", str(log), "--json"],
-                capture_output=True, text=True, cwd=ROOT,
+                capture_output=True, text=True, cwd=ROOT, check=False,
             )
             timings.append(time.perf_counter() - start)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)

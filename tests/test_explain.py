@@ -13,7 +13,13 @@ import pytest
 from doctor.catalog import all_codes, entry
 from doctor.cli import main
 from doctor.explain import explain
-from doctor.explain.rules import API_CODES, API_TYPES, EXCEPTIONS, RULES, STATUS_FALLBACK
+from doctor.explain.rules import (
+    API_CODES,
+    API_TYPES,
+    EXCEPTIONS,
+    RULES,
+    STATUS_FALLBACK,
+)
 from doctor.secrets import redact_text
 from tests.conftest import CANARY_KEY, run_cli
 
@@ -192,6 +198,53 @@ def test_specific_signal_outranks_the_code_it_comes_with():
     assert _top(deprecated) == "model.deprecated"
     tls = "httpx.ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED]\nopenai.APIConnectionError: Connection error."
     assert _top(tls) == "network.tls"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # A failed name lookup for the proxy's own host name is the proxy setting, not DNS.
+        ("FetchError: request to https://api.openai.com/v1/chat/completions failed, reason: getaddrinfo ENOTFOUND my-proxy", "network.proxy"),
+        # A host that is a piece of a URL means the base URL was assembled wrongly.
+        ("TypeError: fetch failed\n  cause: Error: getaddrinfo ENOTFOUND v1 { hostname: 'v1' }", "config.base_url"),
+        ("HTTPSConnectionPool(host='https', port=443): Max retries exceeded (Caused by NameResolutionError)", "config.base_url"),
+        # A 5xx error page: the server failed; the unparsable body is only the symptom.
+        (
+            (
+                "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n"
+                '<a href="https://www.cloudflare.com/5xx-error-landing?utm_source=errorcode_502">'
+            ),
+            "server.error",
+        ),
+        # An error page that states a 4xx is that status, not a bad response.
+        ("failed with status code 401: <html><head><title>401 Authorization Required</title></head></html>", "key.invalid"),
+        # A status line means the server answered: "connection failed" wording is not the cause.
+        ("Connection failed: 400 “Bad Request”", "request.invalid"),
+        # Status in prose, and FastAPI's default bodies for a route that does not exist.
+        ("keep requesting '/chat/completions' and got 404 from the server", "config.base_url"),
+        ("Curl output: b'{\"detail\":\"Method Not Allowed\"}'", "config.base_url"),
+        # Code and SDK from different eras; a missing client class is a usage problem.
+        ("AttributeError: 'AsyncOpenAI' object has no attribute 'responses'", "sdk.outdated"),
+        ("No module named 'openai.types.responses'", "sdk.outdated"),
+        ("Encountered exception. module 'openai' has no attribute 'AsyncClient'", "sdk.usage"),
+        # Wrapper wordings of the same families.
+        ("LoadAPIKeyError [AI_LoadAPIKeyError]: OpenAI API key is missing.", "key.missing"),
+        ("This request would exceed the rate limit for your organization of 20,000 input tokens per minute.", "ratelimit.tokens"),
+        ("litellm.BadGatewayError: BadGatewayError: OpenAIException -", "server.error"),
+        ("SocketException: Failed host lookup: 'api.openai.com' (OS Error: Host sconosciuto. , errno = 11001)", "network.dns"),
+    ],
+)
+def test_general_ranking_rules(text, code):
+    assert _top(text) == code
+
+
+def test_a_class_quoted_in_code_does_not_outrank_the_raised_one():
+    text = (
+        "    retry_if_exception_type(openai.error.Timeout)\n"
+        "    | retry_if_exception_type(openai.error.ServiceUnavailableError)\n"
+        'openai.error.APIError: Bad gateway. {"error":{"code":502,"type":"cf_bad_gateway"}} 502'
+    )
+    assert _top(text) == "server.error"
 
 
 def test_retry_advice_comes_from_the_catalog_and_the_facts():
@@ -395,5 +448,5 @@ def test_a_key_in_the_pasted_text_never_appears_in_any_output(tmp_path, capsys):
     log.write_text("2026-01-01 ERROR " + LEAKY.replace("\n", " ") + "\n", encoding="utf-8")
     outputs.append(_cli(["explain", "--file", str(log), "--json"], capsys)[1])
     for out in outputs:  # not the key, and no piece of it either (a line cut through a key must not leak half)
-        assert not [CANARY_KEY[i : i + 12] for i in range(0, len(CANARY_KEY) - 12) if CANARY_KEY[i : i + 12] in out]
+        assert not [CANARY_KEY[i : i + 12] for i in range(len(CANARY_KEY) - 12) if CANARY_KEY[i : i + 12] in out]
     assert "sk-proj-…" in outputs[0]  # shown masked, like everywhere else

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 from doctor.catalog import entry, issue
 from doctor.explain.facts import Facts, mask_ids

@@ -18,18 +18,27 @@ _STATUS_PATTERNS = [
     (re.compile(r"(?i)\bresponse code (?:was |is )?:?\s*(\d{3})\b"), 3),
     (re.compile(r"\bHTTP (?:code |error |status )?(\d{3})\b"), 3),
     (re.compile(r"\[(\d{3}):\w+\]"), 3),
+    # Error pages: Cloudflare's "errorcode_502" links and any <title> that names a status.
+    (re.compile(r"errorcode_(\d{3})\b"), 3),
+    (re.compile(r"(?i)<title>[^<]{0,60}?\b([45]\d\d)\b"), 3),
     (re.compile(r"(?i)\berror code:? (\d{3})\b"), 2),
+    (re.compile(r"(?:状态码|错误码|错误代码)\s*[:：]?\s*(\d{3})"), 3),
     (re.compile(r"(?i)\b(?:api )?error\W{1,3}([45]\d\d)\b"), 2),
     (re.compile(r"(?i)\bstatus ([45]\d\d)\b"), 2),
     (re.compile(r"[\"']?\bcode[\"']?\s*[:=]\s*[\"']?(\d{3})\b"), 1),
+    # Prose: "got 404", "returns a 401", "received HTTP 429", "responded with 403", "a 429 error".
+    (re.compile(r"(?i)\b(?:got|gets|getting|returns?|returned|returning|receiv(?:e|es|ed|ing)|responded with|throws?|threw)"
+                r"\s+(?:an?\s+|the\s+)?(?:http\s+|status\s+|error\s+)?([45]\d\d)\b"), 1),
+    (re.compile(r"\b([45]\d\d) errors?\b"), 1),
     # The Node SDK and many wrappers print "429 You exceeded…", "404 {", "401 Unauthorized".
-    (re.compile(r"(?:^|[\s\[(:\"'`>])([45]\d\d):? (?=[A-Z][a-z]|\{|<|status code|page not found)", re.MULTILINE), 2),
+    (re.compile(r"(?:^|[\s\[(:\"'`>])([45]\d\d):? (?=[\"'“”]?[A-Z][a-z]|\{|<|status code|page not found)", re.MULTILINE), 2),
 ]
 
 _FIELD_NAMES = ("code", "type", "param")
 _FIELD_PATTERNS = {
     name: [
-        re.compile(rf"(?i)[\"']?\b(?:error_?)?{name}[\"']?\s*[:=]\s*[\"']?([A-Za-z_][\w.\-]*)"),
+        # "code": "x", code='x', code: 'x', map[code:x], Rust's code: Some("x")
+        re.compile(rf"(?i)[\"']?\b(?:error_?)?{name}[\"']?\s*[:=]\s*(?:Some\()?[\"']?([A-Za-z_][\w.\-]*)"),
     ]
     for name in _FIELD_NAMES
 }
@@ -68,6 +77,11 @@ _HOST = [
     re.compile(r"Connection to ([\w.-]+) timed out"),
     re.compile(r"(?i)(?:request to|POST|GET|url[=:]?|base_url[=:]?|endpoint[=:]?|api_base[=:]?)\s*['\"]?https?://([\w-]+(?:\.[\w-]+)+)"),
 ]
+# The host a failed name lookup was about (it may be a proxy's name rather than the API's).
+_LOOKUP_HOST = re.compile(
+    r"(?i)(?:ENOTFOUND|EAI_AGAIN|Failed to resolve|Could not resolve(?: host)?:?|Unable to resolve host|"
+    r"Failed host lookup:|\blookup)\s+['\"]?([\w.-]+)"
+)
 _TIMEOUT_SECONDS = re.compile(r"\((read|connect) timeout=(\d+(?:\.\d+)?)\)")
 _ENDPOINT = re.compile(r"(?:POST|GET) [^\s\"']*?(/v1/[\w/.-]+)|(/v1/(?:chat/completions|completions|embeddings|responses|models|images/generations|audio/\w+))")
 _EXCEPTION = re.compile(
@@ -115,6 +129,7 @@ class Facts:
     context_limit: str | None = None
     context_requested: str | None = None
     host: str | None = None
+    lookup_host: str | None = None
     timeout_kind: str | None = None
     timeout_seconds: str | None = None
     endpoint: str | None = None
@@ -160,6 +175,13 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
     return match.group(1) if match else None
 
 
+# A reason phrase without its number, the weakest evidence of a status.
+_REASONS = [
+    (re.compile(r"\bUnauthorized\b"), 401), (re.compile(r"\bForbidden\b"), 403), (re.compile(r"\bPayment Required\b"), 402),
+    (re.compile(r"\bMethod Not Allowed\b"), 405),
+]
+
+
 def _status(text: str) -> int | None:
     best: tuple[int, int, int] | None = None  # (weight, position, status)
     for pattern, weight in _STATUS_PATTERNS:
@@ -167,7 +189,9 @@ def _status(text: str) -> int | None:
             status = int(match.group(1))
             if 400 <= status <= 599 and (best is None or (weight, match.start()) > best[:2]):
                 best = (weight, match.start(), status)
-    return best[2] if best else None
+    if best is None:
+        return next((status for pattern, status in _REASONS if pattern.search(text)), None)
+    return best[2]
 
 
 def _fields(text: str, name: str) -> list[str]:
@@ -203,6 +227,7 @@ def extract_facts(text: str) -> Facts:
     facts.context_limit = _first(_CONTEXT, text)
     facts.context_requested = _first(_CONTEXT_USED, text)
     facts.host = next((h for p in _HOST if (h := _first(p, text))), None)
+    facts.lookup_host = _first(_LOOKUP_HOST, text)
     if timeout := _TIMEOUT_SECONDS.search(text):
         facts.timeout_kind, facts.timeout_seconds = timeout.groups()
     if endpoint := _ENDPOINT.search(text):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from doctor.explain.diagnosis import Diagnosis, Explanation, build, with_counts
 from doctor.explain.facts import extract_facts
@@ -41,7 +41,7 @@ TRIGGERS = (
     "gateway", "certificate", "ssl", "proxy", "could not", "cannot", "unexpected keyword", "you tried to access",
     "api key", "api_key", "too large", "too many", "unauthorized", "forbidden", "permission", "unreachable",
     "must be", "must provide", "context length", "limit has been reached", "api version",
-    "错误", "失败", "拒绝", "超时", "异常", "证书", "关闭", "无法", "不存在", "不足",
+    "no such host", "错误", "失败", "拒绝", "超时", "异常", "证书", "关闭", "无法", "不存在", "不足", "频繁",
 )
 
 
@@ -174,7 +174,7 @@ def _starts_plain_record(line: str, lines: list[str], last: str, in_traceback: b
 def _classify_record(text: str) -> tuple[Diagnosis, int, str | None] | None:
     """The record's best diagnosis, the line (from the record's start) that decided it, and its library."""
     facts = extract_facts(text)
-    candidates = classify(text, facts)
+    candidates = classify(text, facts, rewrap=False)
     if not candidates:
         return None
     best = candidates[0]
