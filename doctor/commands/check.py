@@ -14,7 +14,7 @@ HELP = "check the key, environment, SDK, network, auth, quota, rate limits and m
 ORDER = 10
 
 
-def _positive_float(text: str) -> float:
+def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -42,7 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     parser.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
     parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
-    parser.add_argument("--timeout", type=_positive_float, default=10.0, help="seconds for the whole run (default: 10)")
+    parser.add_argument("--timeout", type=positive_float, default=10.0, help="seconds for the whole run (default: 10)")
     parser.add_argument("--fail-level", choices=("error", "warning"), default="error", help="lowest severity that makes the exit code 1")
     parser.add_argument("--ignore", action="append", default=[], metavar="CODE", help="drop findings with this code (repeatable)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show timings and evidence")

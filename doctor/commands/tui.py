@@ -15,11 +15,11 @@ ORDER = 5
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from doctor.commands.check import _positive_float, add_common_options
+    from doctor.commands.check import positive_float, add_common_options
 
     add_common_options(parser)
     parser.add_argument("--offline", action="store_true", help="only local checks: no network, nothing sent")
-    parser.add_argument("--timeout", type=_positive_float, default=10.0, help="seconds for a whole run of the checks (default: 10)")
+    parser.add_argument("--timeout", type=positive_float, default=10.0, help="seconds for a whole run of the checks (default: 10)")
     parser.add_argument("--demo", nargs="?", const="ok", metavar="SCENARIO", help="run against the built-in simulator (default scenario: ok)")
 
 
