@@ -23,6 +23,8 @@ from doctor.explain.rules import (
 from doctor.secrets import redact_text
 from tests.conftest import CANARY_KEY, run_cli
 
+CATALOGUED = frozenset(all_codes())
+
 DATA = Path(__file__).parent / "data" / "explain"
 
 
@@ -247,6 +249,58 @@ def test_a_class_quoted_in_code_does_not_outrank_the_raised_one():
     assert _top(text) == "server.error"
 
 
+SOCKS_REFUSED = (
+    "SOCKSHTTPSConnectionPool(host='api.openai.com', port=443): Max retries exceeded (Caused by NewConnectionError("
+    "'Failed to establish a new connection: [WinError 10061] 由于目标计算机积极拒绝，无法连接。'))"
+)
+SOCKS_TLS = (
+    "requests.exceptions.SSLError: SOCKSHTTPSConnectionPool(host='api.openai.com', port=443): Max retries exceeded "
+    "(Caused by SSLError(CertificateError(\"hostname 'api.openai.com' doesn't match '*.facebook.com'\")))"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # A bare 429: the words around it tell the quota from a rate limit.
+        ("Error: Request failed with status code 429", "ratelimit.requests"),
+        ("Error: Request failed with status code 429. My plan is free and no request ever succeeded.", "quota.insufficient"),
+        # A bare 404: a model named and no URL mentioned is the model; a URL mentioned is the base URL.
+        ('OPENAI_MODEL_OVERRIDE="gpt-4" gives: API request failed: 404 Not Found', "model.not_found"),
+        ("I changed the base url and now every request returns 404 Not Found", "config.base_url"),
+        # A status glued to Chinese text, in any case.
+        ("我把 base url 改了，但是对话运行显示404 not found", "config.base_url"),
+        ("我还是用不了，显示429 error", "ratelimit.requests"),
+        # Typographic quotes from forums read as straight ones.
+        ("Client.init() got an unexpected keyword argument ‘proxies’", "sdk.usage"),
+        # Terminals cut characters at the wrap.
+        ("RateLimitError: OpenAIException - Request to\n large for o3 in organization org-abc on tokens\n min (TPM): Limit 30000", "ratelimit.request_too_large"),
+        # Through a SOCKS pool a refused connection is the proxy's; a TLS failure stays TLS.
+        (SOCKS_REFUSED, "network.proxy"),
+        (SOCKS_TLS, "network.tls"),
+        # An app's "check your proxy" hint does not outrank the network error it comes with.
+        ("网络问题，无法连接到服务，请检查你的代理或本地网络连接后重试。 Failed to fetch", "network.connection"),
+        # tiktoken fetching its encoding through a restricted network, host not named.
+        ('tiktoken.get_encoding("cl100k_base") fails: (\'Connection aborted.\', ConnectionResetError(104, \'Connection reset by peer\'))',
+         "tokenizer.offline"),
+        # Fixed sentences wrappers print instead of the status (n8n).
+        ("Problem in node 'OpenAI': Authorization failed - please check your credentials", "key.invalid"),
+        # Chinese paraphrases of the same families.
+        ("该令牌额度已用尽", "quota.insufficient"),
+        ("翻译次数已达上限，请稍后再试", "ratelimit.requests"),
+        ('{"error": {"message": "未提供令牌 (request id: 2023)", "type": "one_api_error"}}', "key.missing"),
+        ("创建知识库报错timeout of 60000ms", "network.timeout"),
+        # Any wording that says the model is not there.
+        ("You do not have access to this model or the model does not exist, please check with your API provider.", "model.not_found"),
+        # Flask's default 500 page mentions overload only as a possibility.
+        ("<title>500 Internal Server Error</title> Either the server is overloaded or there is an error in the application.",
+         "server.error"),
+    ],
+)
+def test_generalisation_rules(text, code):
+    assert _top(text) == code
+
+
 def test_retry_advice_comes_from_the_catalog_and_the_facts():
     assert explain(QUOTA_REPR).diagnoses[0].retryable is False
     assert explain(TPM_MESSAGE_ONLY).diagnoses[0].retryable is True
@@ -276,7 +330,9 @@ def test_explain_never_raises_on_random_text():
     rng = random.Random(4)
     alphabet = "abc{}[]()'\":=-_.,\n\t 0123456789 Error code: 429 HTTP/1.1 timeout 错误 \x00\ud800"
     for _ in range(300):
-        explain("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400))))
+        result = explain("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400))))
+        as_json = json.loads(json.dumps(result.to_dict("zh"), ensure_ascii=False))  # always serialisable
+        assert all(0 <= d["confidence"] <= 1 and d["code"] in CATALOGUED for d in as_json["diagnoses"])
 
 
 def test_a_10_mb_paste_is_answered_like_a_log():

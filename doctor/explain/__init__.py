@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 
 from doctor.explain.diagnosis import Diagnosis, Explanation, build
-from doctor.explain.facts import extract_facts
+from doctor.explain.facts import extract_facts, straighten_quotes
 from doctor.explain.logscan import scan_lines
 from doctor.explain.rules import classify
 
@@ -28,7 +28,7 @@ MAX_DIAGNOSES = 5
 def explain(text: str) -> Explanation:
     """Diagnose one pasted error text; a paste larger than PASTE_LIMIT is scanned like a log."""
     # No NULs, and no lone surrogates (undecodable argv bytes): the output must always be encodable.
-    text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    text = straighten_quotes(text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8"))
     if len(text) > PASTE_LIMIT:
         return scan_lines(io.StringIO(text))
     facts = extract_facts(text)

@@ -14,6 +14,7 @@ _STATUS_PATTERNS = [
     (re.compile(r"Error code: (\d{3})"), 4),
     (re.compile(r"HTTP/\d(?:\.\d)? (\d{3})\b"), 3),
     (re.compile(r"(?i)\bstatus(?:[ _-]?code)?[\"']?\s*[:=]\s*[\"']?(\d{3})\b"), 3),
+    (re.compile(r"(?i)\bstatus[ _-]?code\s+([45]\d\d)\b"), 3),  # one-api: "bad response status code 429"
     (re.compile(r"(?i)\bwith status code (\d{3})\b"), 3),
     (re.compile(r"(?i)\bresponse code (?:was |is )?:?\s*(\d{3})\b"), 3),
     (re.compile(r"\bHTTP (?:code |error |status )?(\d{3})\b"), 3),
@@ -29,7 +30,10 @@ _STATUS_PATTERNS = [
     # Prose: "got 404", "returns a 401", "received HTTP 429", "responded with 403", "a 429 error".
     (re.compile(r"(?i)\b(?:got|gets|getting|returns?|returned|returning|receiv(?:e|es|ed|ing)|responded with|throws?|threw)"
                 r"\s+(?:an?\s+|the\s+)?(?:http\s+|status\s+|error\s+)?([45]\d\d)\b"), 1),
-    (re.compile(r"\b([45]\d\d) errors?\b"), 1),
+    (re.compile(r"(?<![0-9A-Za-z_.])([45]\d\d) ?errors?\b"), 1),  # also glued to Chinese text: "显示429 error"
+    # A status with its reason phrase in any case, also glued to Chinese text ("显示404 not found").
+    (re.compile(r"(?i)(?<![\d.])([45]\d\d)\s*(?:-\s*)?(?:not found|unauthorized|forbidden|too many requests|bad request|bad gateway|"
+                r"service unavailable|internal server error|gateway time-?out|payment required)\b"), 2),
     # The Node SDK and many wrappers print "429 You exceeded…", "404 {", "401 Unauthorized".
     (re.compile(r"(?:^|[\s\[(:\"'`>])([45]\d\d):? (?=[\"'“”]?[A-Z][a-z]|\{|<|status code|page not found)", re.MULTILINE), 2),
 ]
@@ -159,6 +163,16 @@ class Facts:
         return {k: v for k, v in out.items() if v not in (None, "", [])}
 
 
+# Typographic quotes from forums, chat apps and word processors, mapped one to one so positions keep.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"',
+                         "\u201e": '"', "\uff02": '"', "\uff07": "'"})
+
+
+def straighten_quotes(text: str) -> str:
+    """The text with curly and full-width quotes made straight (‘proxies’ reads as 'proxies')."""
+    return text.translate(_QUOTES)
+
+
 def mask_id(value: str) -> str:
     """org-… / proj_… ids are shown as prefix + last four characters, like keys."""
     prefix = "org-" if value.startswith("org-") else "proj_"
@@ -175,10 +189,17 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
     return match.group(1) if match else None
 
 
-# A reason phrase without its number, the weakest evidence of a status.
+# A reason phrase without its number, the weakest evidence of a status; also the fixed sentences
+# wrappers print instead of the status (n8n: "The service is receiving too many requests from you").
 _REASONS = [
-    (re.compile(r"\bUnauthorized\b"), 401), (re.compile(r"\bForbidden\b"), 403), (re.compile(r"\bPayment Required\b"), 402),
+    (re.compile(r"\bUnauthorized\b|(?i:authorization failed - please check your credentials)"), 401),
+    (re.compile(r"\bForbidden\b"), 403), (re.compile(r"\bPayment Required\b"), 402),
     (re.compile(r"\bMethod Not Allowed\b"), 405),
+    (re.compile(r"(?i)\btoo many requests\b|receiving too many requests"), 429),
+    (re.compile(r"(?i)the resource you are requesting could not be found"), 404),
+    (re.compile(r"(?i)\bbad request - please check your parameters"), 400),
+    (re.compile(r"(?i)\bservice was not able to process your request"), 500),
+    (re.compile(r"(?i)\brequest entity too large\b"), 413),
 ]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from doctor.explain.diagnosis import Diagnosis, Explanation, build, with_counts
-from doctor.explain.facts import extract_facts
+from doctor.explain.facts import extract_facts, straighten_quotes
 from doctor.explain.rules import classify
 
 MAX_LINE = 4096  # longer lines keep their head and tail
@@ -173,6 +173,7 @@ def _starts_plain_record(line: str, lines: list[str], last: str, in_traceback: b
 
 def _classify_record(text: str) -> tuple[Diagnosis, int, str | None] | None:
     """The record's best diagnosis, the line (from the record's start) that decided it, and its library."""
+    text = straighten_quotes(text)
     facts = extract_facts(text)
     candidates = classify(text, facts, rewrap=False)
     if not candidates:

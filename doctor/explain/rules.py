@@ -115,18 +115,18 @@ RULES: tuple[Rule, ...] = (
           "missing credentials. please pass", "did not find openai_api_key", "keyerror: 'openai_api_key'",
           "openai_api_key environment variable is missing", "could not find api key", "api key is required",
           "openai_api_key is not set", "authorization: bearer undefined", "'bearer undefined'", "bearer none'",
-          "bearer null'", "openai_api_key not found", "no api key found", "api key not found", "missing bearer",
-          "未提供 api key", "缺少 api key", "未设置 api key",
+          "bearer null'", "no auth credentials found", "openai_api_key not found", "no api key found", "api key not found", "missing bearer",
+          "未提供 api key", "缺少 api key", "未设置 api key", "未提供令牌", "未提供密钥", "未提供 key",
           pattern=r"(?i)OPENAI_API_KEY[^\n]{0,40}?(?:is not set|not set|not found|not defined|is missing|is empty|is required)"),
     # Any wrapper's way of saying no key was given: "OpenAI API key is missing", "missing API key", "apiKey not configured".
     _rule("key.missing", 0.93, pattern=r"(?i)\bapi[ _-]?key\b[^\n.]{0,30}?\b(?:is |was )?(?:missing|not (?:set|provided|found|"
-          r"configured|defined|specified)|empty)\b|\bmissing (?:an? |the )?(?:openai )?api[ _-]?key\b"),
+          r"configured|defined|specified)|empty)\b|\bmissing (?:an? |the |your )?(?:openai[ _-]?)?api[ _-]?key\b"),
     _rule("key.invalid", 0.96, "incorrect api key provided", "invalid_api_key", "invalid api key", "无效的 api key", "无效 key",
           "api key 无效", "api key无效", "密钥无效"),
     _rule("key.invalid", 0.85, "invalid access token", "token expired", "无效的令牌", "令牌无效", "令牌已过期", "密钥错误",
           "api key错误", "api key 错误", "invalid token", "invalid authentication token", "认证失败", "鉴权失败",
           pattern=r"(?i)\bapi[ _-]?key\b[^\n.]{0,40}?\b(?:is |was )?(?:invalid|incorrect|not valid|wrong|expired|revoked)\b|"
-                  r"\bwrong api[ _-]?key\b"),
+                  r"\bwrong api[ _-]?key\b|(?:api[ _-]?key|\bkey|密钥|令牌)\s*(?:无效|错误|不正确|已失效|失效|已过期)|无效的?\s*(?:api[ _-]?key|密钥|令牌)"),
     _rule("key.revoked", 0.97, "associated with a deactivated account", "has been deactivated", "account_deactivated",
           "access_terminated", "deleted or deactivated", "access was terminated"),
     _rule("key.insufficient_scope", 0.97, "insufficient permissions for this operation", "missing scopes:", "missing_scope", "缺少作用域"),
@@ -141,12 +141,16 @@ RULES: tuple[Rule, ...] = (
           pattern=r"(?i)\bnot (?:available|supported) in (?:your|my) (?:country|region)"),
     # Billing and rate limits
     _rule("quota.insufficient", 0.97, "exceeded your current quota", "insufficient_quota", "余额不足", "额度已用", "额度不足",
-          "insufficient balance", "insufficient credit", "out of credits", "insufficient funds",
-          pattern=r"(?i)\bexceed(?:s|ed|ing)? (?:my|your|the|our) (?:current |monthly )?quota\b"),
+          "insufficient balance", "insufficient credit", "insufficient quota", "out of credits", "insufficient funds", "欠费",
+          "请充值",
+          pattern=r"(?i)\bexceed(?:s|ed|ing)? (?:my|your|the|our) (?:current |monthly )?quota\b|\binsufficient (?:\w+ ){1,2}quota\b|"
+                  r"(?:余额|额度|配额)(?:已经|已)?(?:不足|不够|用完|用尽|耗尽|为\s*0|为零)"),
     _rule("quota.billing_limit", 0.97, "billing hard limit has been reached", "no credits remaining", "credit balance is",
           "spend limit", "usage limit for your tier", "billing is not active", "billing_not_active",
           "account is not active"),
-    _rule("ratelimit.request_too_large", 0.98, "request too large for", "must be reduced in order to run successfully"),
+    # Terminals cut characters at the wrap ("Request to\n large for", "tokens\n be reduced"): match what survives.
+    _rule("ratelimit.request_too_large", 0.98, "be reduced in order to run successfully",
+          pattern=r"(?i)\brequest to+\s*large for\b"),
     _rule("ratelimit.tokens", 0.96, pattern=r"(?i)rate limit reached for [^\n]{0,160}? on tokens(?:_usage_based)? per|\((?:TPM|TPD)\)"),
     _rule("ratelimit.requests", 0.96, pattern=r"(?i)rate limit reached for [^\n]{0,160}? on (?:requests|images) per|\((?:RPM|RPD|IPM)\)"),
     _rule("ratelimit.tokens", 0.93, "exceeded token rate limit", "token rate limit"),
@@ -155,20 +159,23 @@ RULES: tuple[Rule, ...] = (
     _rule("ratelimit.tokens", 0.9, pattern=r"(?i)\b(?:input |output )?tokens per (?:min|minute|day)\b"),
     _rule("ratelimit.requests", 0.9, pattern=r"(?i)\brequests per (?:min|minute|day)\b"),
     _rule("ratelimit.requests", 0.72, "rate limit reached", "rate limit exceeded", "rate limit is exceeded", "rate_limit_exceeded",
-          "速率限制", "频率限制", "请求过于频繁", "请求太频繁", "请求太多", "请求过多", "请求次数过多", "too many requests",
+          "速率限制", "频率限制", "限流", "请求频率过高", "请求过于频繁", "请求太频繁", "请求太多", "请求过多", "请求次数过多", "too many requests",
           pattern=r"(?i)\bexceed(?:s|ed|ing)? (?:the |your |its )?(?:\w+ )?rate limit|\b(?:hit|hitting|reached|reaching) "
-                  r"(?:the |a |my |our )?rate[ -]?limits?\b"),
+                  r"(?:the |a |my |our )?rate[ -]?limits?\b|(?:次数|调用|请求)[^\n，,。]{0,6}(?:已达|达到|超过|超出)(?:上限|限制)"),
     # Models and requests
     # Only when a model is what was retired: libraries deprecate options and classes too.
     _rule("model.deprecated", 0.97, "model is deprecated", "模型已下线", "模型已弃用",
           pattern=r"(?i)\bmodel\b[^\n]{0,80}?\b(?:has been deprecated|has been retired|was deprecated on|has been shut down)"),
     _rule("model.no_access", 0.97, "does not have access to model", "must be verified to use", "not have access to the model",
-          "not allowed to sample from this model"),
+          "not allowed to sample from this model", pattern=r"(?:无权|没有权限)(?:访问|使用|调用)(?:该|此)?模型"),
     _rule("model.not_found", 0.93, pattern=r"(?i)\bmodel:? [`'\"]?[\w.:/@-]+[`'\"]?\s+does ?not ?exist|模型不存在|model_not_found|\bmodel not found\b"),
+    # Any wording that says a model is not there: "the model does not exist", "model 40-turbo doesn't exist".
+    _rule("model.not_found", 0.9, pattern=r"(?i)\bmodel\b[^\n.]{0,40}?\b(?:does ?n[o']?t|did ?n[o']?t) exist\b|\bno such model\b"),
     _rule("model.not_found", 0.9, "or you do not have access to it", pattern=r"(?i)\bis not a valid model(?: id)?\b"),
     _rule("model.not_found", 0.85, "无可用渠道", pattern=r"(?i)\b(?:invalid|unknown) model\b|\bmodel [\"'`][\w.:/@-]+[\"'`] not found"),
     _rule("request.context_length", 0.97, "maximum context length", "context_length_exceeded", "reduce the length of the messages",
           "prompt is too long", "context length exceeded", "exceeds the context window", "context window of this model", "上下文长度",
+          "上下文超限", "超出最大上下文", "超过最大上下文",
           pattern=r"(?i)\bexceed(?:s|ed|ing)? (?:the )?(?:model'?s )?(?:maximum )?context (?:length|window)"),
     _rule("request.invalid", 0.96, "use 'max_completion_tokens' instead", "use max_completion_tokens", hint="max_completion_tokens"),
     _rule("request.invalid", 0.95, "must be verified to stream", hint="verify_stream"),
@@ -229,7 +236,7 @@ RULES: tuple[Rule, ...] = (
     _rule("network.proxy", 0.85, pattern=r"(?i)\bproxy (?:error|issue|problem|failed|failure)\b"),
     _rule("network.proxy", 0.95, "proxyerror", "代理错误", "代理连接失败", "无法连接到代理", "cannot connect to proxy",
           "unable to connect to proxy", "tunnel connection failed",
-          "proxy authentication required", "clientproxyconnectionerror", "sockshttpsconnectionpool",
+          "proxy authentication required", "clientproxyconnectionerror",
           "unknown scheme for proxy url", "using socks proxy, but"),
     _rule("network.tls", 0.94, "certificate_verify_failed", "certificate verify failed", "self-signed certificate",
           "self signed certificate", "unable to get local issuer certificate", "sslcertverificationerror", "wrong_version_number",
@@ -249,13 +256,15 @@ RULES: tuple[Rule, ...] = (
     _rule("network.dns", 0.7, "域名解析", "无法解析"),
     _rule("network.timeout", 0.92, "timed out", "readtimeout", "connecttimeout", "apitimeouterror",
           "read timeout", "connect timeout", "etimedout", "winerror 10060", "errno 110]", "curl: (28)", "deadline exceeded",
-          "没有正确答复", "连接尝试失败", "请求超时", "i/o timeout", "httpclient.timeout",
+          "没有正确答复", "连接尝试失败", "请求超时", "连接超时", "响应超时", "i/o timeout", "httpclient.timeout",
           "semaphore timeout period has expired", "信号灯超时时间已到", "times out", "timing out",
           "esockettimedout", "timeout exceeded", "timeout expired", "timeout elapsed", "request timeout",
-          "connection timeout", "socket timeout",
+          "connection timeout", "socket timeout", "did not properly respond after a period of time",
+          "connected host has failed to respond",
           # A bare TimeoutError, not the clarifyTimeoutError option an axios config dump shows.
-          pattern=r"TimeoutError\b(?<![A-Za-z]TimeoutError)|imeout of \d+\s*m?s exceeded"),
+          pattern=r"TimeoutError\b(?<![A-Za-z]TimeoutError)|imeout of \d+\s*m?s(?: exceeded|\b)"),
     _rule("network.timeout", 0.75, "超时"),
+    _rule("network.timeout", 0.8, pattern=r"(?i)\btime[ -]out\b(?<!gateway time-out)"),
     _rule("network.connection", 0.86, "connection refused", "econnrefused", "errno 111]", "winerror 10061", "积极拒绝",
           "connection reset", "econnreset", "errno 104]", "winerror 10054", "forcibly closed", "强迫关闭",
           "network is unreachable", "no route to host", "errno 113]", "errno 101]", "connection aborted",
@@ -264,8 +273,8 @@ RULES: tuple[Rule, ...] = (
           "winerror 10013", "errno 99]", "访问权限不允许的方式", "response payload is not completed",
           "peer closed connection", "incomplete chunked read", "empty reply from server", "connection closed by", "broken pipe",
           "winerror 10053", "中止了一个已建立的连接", "connection broken", "premature close", "other side closed"),
-    _rule("network.connection", 0.76, "apiconnectionerror", "connection error.", "error communicating with openai",
-          "fetch failed", "failed to fetch", "connecterror", "connectionerror", "connection failed", "connect error",
+    _rule("network.connection", 0.76, "apiconnectionerror", "connection error", "连接错误", "error communicating with openai",
+          "fetch failed", "failed to fetch", "network request failed", "connecterror", "connectionerror", "connection failed", "connect error",
           "failed to connect", "could not connect", "can't connect", "cannot connect", "unable to connect", "error sending request",
           "无法连接", "连接失败", "error connecting to", "failed connecting to", "failure connecting to",
           pattern=r"equest to https?://\S+ failed"),
@@ -273,10 +282,12 @@ RULES: tuple[Rule, ...] = (
     _rule("network.connection", 0.45, "请求失败"),
     # Server side
     _rule("server.overloaded", 0.95, "currently overloaded", "server_is_overloaded", "servers are currently overloaded",
-          "engine is currently overloaded", "is overloaded", "request rate has increased suddenly", "slow_down"),
+          "engine is currently overloaded", "request rate has increased suddenly", "slow_down"),
+    # Loose wording: Flask's default 500 page says "Either the server is overloaded or there is an error".
+    _rule("server.overloaded", 0.85, "is overloaded"),
     _rule("server.overloaded", 0.9, "experiencing high demand", "high demand and cannot process"),
     _rule("server.overloaded", 0.7, "service unavailable"),
-    _rule("server.overloaded", 0.6, "服务器繁忙", "服务不可用"),
+    _rule("server.overloaded", 0.6, "服务器繁忙", "服务不可用", "负载已饱和"),
     _rule("server.error", 0.8, "服务器内部错误"),
     _rule("server.error", 0.9, "server had an error", "server experienced an error", "internal server error", "bad gateway",
           "gateway time-out", "gateway timeout", "cf_bad_gateway"),
@@ -286,7 +297,8 @@ RULES: tuple[Rule, ...] = (
           pattern=r"(?i)\b(?:incorrect|invalid|unexpected|malformed|bad) response (?:object )?from (?:the )?(?:openai|api|server)\b"),
     _rule("server.bad_response", 0.86, "jsondecodeerror", "expecting value: line 1 column 1", "apiresponsevalidationerror",
           "looking for beginning of value",
-          "unexpected token '<'", "unexpected token <", "is not valid json", "unexpected end of json input"),
+          "unexpected token '<'", "unexpected token <", "is not valid json", "unexpected end of json input",
+          "in json at position", "expected property name or", "json.parse"),
 )
 
 # A bare status, when the body said nothing more specific.
@@ -439,6 +451,12 @@ def _refine(found: dict[str, Candidate], facts: Facts, low: str) -> None:
     if _TOKENIZER_HOST in low.replace("\n", ""):
         for code in [c for c in found if c.startswith("network.")]:
             _scale(found, code, 0.85)
+    elif _TOKENIZER_CALL.search(low) and not _API_CALL.search(low):
+        network = [found[c] for c in found if c.startswith("network.")]
+        if network:
+            best = max(network, key=lambda c: c.confidence)
+            _add(found, "tokenizer.offline", min(0.99, best.confidence + 0.02), best.position)
+    _bare_status_by_wording(found, facts, low)
     # "does not exist" from a 404 about a model is the model, not the base URL.
     if "model.not_found" in found and found["model.not_found"].confidence >= 0.9:
         _scale(found, "config.base_url", 0.6)
@@ -458,9 +476,16 @@ def _refine(found: dict[str, Candidate], facts: Facts, low: str) -> None:
     # A status line means the server answered: generic "connection failed" wording is not the cause then.
     if facts.status is not None and "network.connection" in found and found["network.connection"].confidence <= 0.76:
         _scale(found, "network.connection", 0.6)
+    # Through a SOCKS pool the socket goes to the proxy: a refused or failed connection is the proxy's (a TLS
+    # failure is end to end and stays TLS).
+    if "sockshttpsconnectionpool" in low and "network.connection" in found:
+        connection = found["network.connection"]
+        _add(found, "network.proxy", min(0.99, connection.confidence + 0.02), connection.position)
     # A network failure while a proxy is configured: the proxy is a suspect too.
-    if _PROXY_MENTION.search(low) and any(c in found for c in ("network.connection", "network.timeout", "network.tls")):
-        _add(found, "network.proxy", 0.8, _PROXY_MENTION.search(low).start())
+    # Only a suspect: apps append "check your proxy" to every network error, so it stays below the error itself.
+    network = [found[c].confidence for c in ("network.connection", "network.timeout", "network.tls") if c in found]
+    if _PROXY_MENTION.search(low) and network:
+        _add(found, "network.proxy", min(0.8, max(network) - 0.01), _PROXY_MENTION.search(low).start())
     # The key OpenAI echoes back tells a tutorial placeholder or another provider's key.
     if facts.echoed_key:
         position = low.find("incorrect api key provided")
@@ -468,6 +493,29 @@ def _refine(found: dict[str, Candidate], facts: Facts, low: str) -> None:
             _add(found, "key.placeholder", 0.8, position)
         elif facts.echoed_key.startswith(_OTHER_PROVIDERS):
             _add(found, "key.wrong_provider", 0.8, position)
+
+
+# Bare statuses (no body, no message family) that the words around them tell apart.
+_QUOTA_WORDS = re.compile(r"\bfree (?:plan|tier|trial|account|credits?)\b|\bcredits?\b|\bbilling\b|\bbalance\b|\bpaid\b|"
+                          r"\bpayment\b|\bmy plan\b|\b(?:any|first|single) requests?\b|\bnew (?:api )?key\b|额度|余额|充值|免费")
+_MODEL_WORDS = re.compile(r"\bmodel\b|_model\b|\bgpt-|\bo\d-|模型")
+_URL_WORDS = re.compile(r"base[ _]?url|api[ _]?base|endpoint|\burl\b|/v1\b|地址|接口")
+_TOKENIZER_CALL = re.compile(r"tiktoken\.(?:get_encoding|encoding_for_model)|\w+_base\.tiktoken|tiktoken_ext")
+_API_CALL = re.compile(r"api\.openai\.com|/chat/completions|/v1/(?:responses|embeddings|completions)")
+
+
+def _bare_status_by_wording(found: dict[str, Candidate], facts: Facts, low: str) -> None:
+    """A 429 or 404 known only by its number: quota vs rate limit, model vs base URL, by the words around it."""
+    def bare(code: str) -> bool:
+        return code not in found or found[code].confidence <= 0.6
+
+    if facts.status == 429 and bare("ratelimit.requests") and bare("quota.insufficient") and _QUOTA_WORDS.search(low):
+        rate = found.get("ratelimit.requests")
+        _add(found, "quota.insufficient", (rate.confidence if rate else 0.5) + 0.02, -1)
+    if facts.status == 404 and bare("config.base_url") and bare("model.not_found") \
+            and (facts.model or _MODEL_WORDS.search(low)) and not _URL_WORDS.search(low):
+        base = found.get("config.base_url")
+        _add(found, "model.not_found", (base.confidence if base else 0.5) + 0.02, -1)
 
 
 def _was_raised(name: str, text: str) -> bool:
@@ -493,7 +541,7 @@ def _scale(found: dict[str, Candidate], code: str, factor: float) -> None:
 
 _URL_FRAGMENTS = {"http", "https", "api", "chat", "completions", "none", "null", "undefined", "openai"}
 _CODE_CONTEXT = re.compile(r"\b(?:except|import|isinstance|exception_type|raise)\b")
-_PROXY_MENTION = re.compile(r"\bproxy\b|socks|代理|https?_proxy")
+_PROXY_MENTION = re.compile(r"\bproxy\b|socks|代理|https?_proxy")  # SOCKSHTTPSConnectionPool only says one was used
 # Prefixes of other providers' keys (reference sheet 1.4), as OpenAI echoes them in a 401.
 _OTHER_PROVIDERS = ("sk-ant-", "sk-or-", "gsk_", "AIza", "xai-", "pplx-", "hf_", "r8_", "nvapi-")
 _PLACEHOLDER = re.compile(r"(?i)^(?:sk-)?(?:your|my|insert|enter|<|\{|\$|x{3,}|\.{3}|…|api[_-]?key)|x{3,}$|here$|-key$")
