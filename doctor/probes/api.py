@@ -22,7 +22,7 @@ import httpx
 from doctor.catalog import issue
 from doctor.findings import Finding, Text
 from doctor.http import DEADLINE_MARGIN, ClientPlan, Timings, UnsafeRequest, open_client
-from doctor.runner import Context, SkipProbe
+from doctor.runner import Context, Outcome, SkipProbe
 from doctor.secrets import mask_key
 
 BODY_SAMPLE_CHARS = 200
@@ -105,6 +105,10 @@ class TransportFailure(Exception):
 
     finding: Finding
     evidence: dict[str, Any]
+
+    def outcome(self, evidence: dict[str, Any]) -> Outcome:
+        """The probe's result: this failure's finding, with what the probe had gathered before it."""
+        return Outcome([self.finding], {**evidence, **self.evidence})
 
 
 def deadline_of(ctx: Context) -> float:

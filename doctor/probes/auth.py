@@ -34,7 +34,7 @@ async def check_auth(ctx: Context) -> Outcome:
     try:
         exchange = await send(ctx, "GET", "/models", with_key=True)
     except TransportFailure as failure:
-        return Outcome([failure.finding], {**evidence, **failure.evidence})
+        return failure.outcome(evidence)
     evidence.update(exchange.evidence())
     if billed_to := exchange.headers.get("openai-organization"):
         evidence["organization_answered"] = billed_to

@@ -64,7 +64,7 @@ async def check_connectivity(ctx: Context) -> Outcome:
         exchange = await send(ctx, "GET", "/models", with_key=False)
     except TransportFailure as failure:
         failure.evidence.setdefault("timings_ms", {})["dns"] = dns_ms
-        return Outcome([failure.finding], {**evidence, **failure.evidence})
+        return failure.outcome(evidence)
     evidence.update(exchange.evidence())
     evidence["timings_ms"] = {"dns": dns_ms, **exchange.timings}
     evidence["note"] = "sent without the API key: a 401 JSON answer means the API is reachable"

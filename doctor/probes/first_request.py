@@ -53,7 +53,7 @@ async def check_first_request(ctx: Context) -> Outcome:
     try:
         exchange = await send(ctx, "POST", "/chat/completions", with_key=True, json_body=body)
     except TransportFailure as failure:
-        return Outcome([failure.finding], {**evidence, **failure.evidence})
+        return failure.outcome(evidence)
     evidence.update(exchange.evidence())
     finding = answer_finding(ctx, exchange)
     if finding is None and exchange.status != 200:

@@ -63,7 +63,7 @@ async def check_model(ctx: Context) -> Outcome:
     try:
         exchange = await send(ctx, "GET", f"/models/{quote(model, safe='')}", with_key=True)
     except TransportFailure as failure:
-        return Outcome([failure.finding], {**evidence, **failure.evidence})
+        return failure.outcome(evidence)
     evidence.update(exchange.evidence())
     today = datetime.date.today()
     if exchange.status == 404 and exchange.error:

@@ -36,7 +36,7 @@ async def check_quota(ctx: Context) -> Outcome:
     try:
         exchange = await send(ctx, "POST", "/chat/completions", with_key=True, json_body=body)
     except TransportFailure as failure:
-        return Outcome([failure.finding], {**evidence, **failure.evidence})
+        return failure.outcome(evidence)
     evidence.update(exchange.evidence())
     finding = answer_finding(ctx, exchange)
     if finding is not None and not finding.code.startswith(LEFT_TO_OTHERS):
