@@ -292,6 +292,13 @@ SOCKS_TLS = (
         ("创建知识库报错timeout of 60000ms", "network.timeout"),
         # Any wording that says the model is not there.
         ("You do not have access to this model or the model does not exist, please check with your API provider.", "model.not_found"),
+        # A gateway's own code is read by the word it names; a whole word only.
+        ("Error code: 403 - {'error': {'message': 'pre-consume failed', 'type': 'new_api_error', 'code': 'pre_consume_token_quota_failed'}}",
+         "quota.insufficient"),
+        ('{"error": {"message": "upstream unavailable", "code": "load_balancer_error"}} HTTP 503', "server.overloaded"),
+        ("API error: quota is not enough for this request", "quota.insufficient"),
+        # The module attribute gone in openai>=1.0, in any quoting and word order.
+        ("ValueError: `openai` has no `Embedding` attribute, this is likely due to an old version", "sdk.outdated"),
         # Flask's default 500 page mentions overload only as a possibility.
         ("<title>500 Internal Server Error</title> Either the server is overloaded or there is an error in the application.",
          "server.error"),

@@ -109,6 +109,20 @@ API_TYPES: dict[str, tuple[str, float]] = {
     "invalid_request_error": ("request.invalid", 0.4),
 }
 
+# Gateways (one-api, new-api, relays) spell their own codes around the same words: insufficient_user_quota,
+# pre_consume_token_quota_failed, InsufficientBalance. A code not listed above is read by the word it names
+# (a whole word: load_balancer_error is no balance).
+_CODE_FAMILIES = {
+    "quota": ("quota.insufficient", 0.9),
+    "balance": ("quota.insufficient", 0.88),
+}
+_CODE_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _code_family(value: str) -> tuple[str, float] | None:
+    """The family a gateway's own error code names, if any."""
+    return next((_CODE_FAMILIES[w] for w in map(str.lower, _CODE_WORD.findall(value)) if w in _CODE_FAMILIES), None)
+
 RULES: tuple[Rule, ...] = (
     # Keys and authentication
     _rule("key.missing", 0.97, "you didn't provide an api key", "no api key provided", "api_key client option must be",
@@ -144,6 +158,7 @@ RULES: tuple[Rule, ...] = (
           "insufficient balance", "insufficient credit", "insufficient quota", "out of credits", "insufficient funds", "欠费",
           "请充值",
           pattern=r"(?i)\bexceed(?:s|ed|ing)? (?:my|your|the|our) (?:current |monthly )?quota\b|\binsufficient (?:\w+ ){1,2}quota\b|"
+                  r"\bquota (?:is |was |has been )?(?:not enough|exhausted|used up|insufficient)\b|\bnot enough (?:\w+ )?(?:quota|credits?|balance)\b|"
                   r"(?:余额|额度|配额)(?:已经|已)?(?:不足|不够|用完|用尽|耗尽|为\s*0|为零)"),
     _rule("quota.billing_limit", 0.97, "billing hard limit has been reached", "no credits remaining", "credit balance is",
           "spend limit", "usage limit for your tier", "billing is not active", "billing_not_active",
@@ -191,7 +206,9 @@ RULES: tuple[Rule, ...] = (
     # SDK and tokenizer
     _rule("sdk.outdated", 0.98, "but this is no longer supported in openai>=1.0", "apiremovedinv1", "openai migrate",
           "no module named 'openai.error'",
-          pattern=r"module 'openai' has no attribute '(?:ChatCompletion|Completion|Embedding|Image|Edit|Moderation|FineTune|Engine|Audio|error|api_base|Customer)'"),
+          # Any quoting and either word order: LangChain says "`openai` has no `ChatCompletion` attribute".
+          pattern=r"(?:module )?[`'\"]openai[`'\"] has no (?:attribute )?[`'\"](?:ChatCompletion|Completion|Embedding|Image|Edit|"
+                  r"Moderation|FineTune|Engine|Audio|error|api_base|Customer)[`'\"]"),
     _rule("sdk.outdated", 0.95, pattern=r"You tried to access openai\.\w+, but this is no longer supported"),
     _rule("sdk.outdated", 0.85, pattern=r"openai\.(?:ChatCompletion|Completion|Embedding)\b[^\n]{0,120}?\b1\.0(?:\.0)?\b"),
     # Code and installed SDK from different eras: a module attribute, a client resource or a submodule that is not there.
@@ -407,9 +424,8 @@ def classify(text: str, facts: Facts, rewrap: bool = True) -> list[Candidate]:
         if position >= 0:
             _add(found, rule.code, rule.confidence, position if position < len(text) else 0, rule.hint)
     for value in facts.codes:
-        if value in API_CODES:
-            code, confidence = API_CODES[value]
-            _add(found, code, confidence, text.find(value))
+        if match := API_CODES.get(value) or _code_family(value):
+            _add(found, match[0], match[1], text.find(value))
     for value in facts.types:
         if value in API_TYPES:
             code, confidence = API_TYPES[value]
