@@ -167,7 +167,6 @@ class Settings:
     environ: Mapping[str, str]
     dotenv: DotenvFile | None
     project_dir: Path
-    dotenv_explicit: bool = False
     flags: Mapping[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Value:
@@ -232,4 +231,4 @@ def resolve(
         for b in dotenv.bindings:
             if b.key and "KEY" in b.key.upper():
                 register_secret(b.value)
-    return Settings(values, env, dotenv, folder, env_file is not None, given)
+    return Settings(values, env, dotenv, folder, given)

@@ -26,11 +26,13 @@ def positive_float(text: str) -> float:
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that resolves settings (check, the TUI)."""
+    from doctor.i18n import LANGUAGES
+
     parser.add_argument("--base-url", help="API base URL (default: OPENAI_BASE_URL or https://api.openai.com/v1)")
     parser.add_argument("--model", help="model to check access to and count for (default: gpt-4o-mini)")
     parser.add_argument("--env-file", type=Path, help="the .env file your app loads (default: the nearest .env upwards)")
     parser.add_argument("--project-dir", type=Path, help="your project's folder, scanned for keys and old SDK calls (default: .)")
-    parser.add_argument("--lang", choices=("en", "zh"), help="language of messages and fixes (default: from LANG)")
+    parser.add_argument("--lang", choices=LANGUAGES, help="language of messages and fixes (default: from LANG)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -13,8 +13,10 @@ ORDER = 40
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from doctor.i18n import LANGUAGES
+
     parser.add_argument("code", nargs="?", help="a code such as quota.insufficient")
-    parser.add_argument("--lang", choices=("en", "zh"), help="language (default: from LANG)")
+    parser.add_argument("--lang", choices=LANGUAGES, help="language (default: from LANG)")
 
 
 def run(args: argparse.Namespace) -> int:

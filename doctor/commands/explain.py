@@ -21,10 +21,12 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from doctor.i18n import LANGUAGES
+
     parser.add_argument("text", nargs="?", help='the error text (quote it); "-" reads it from standard input')
     parser.add_argument("--file", "-f", type=Path, metavar="FILE", help="scan a log file: each distinct problem once, with its count and line numbers")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--lang", choices=("en", "zh"), help="language of causes and fixes (default: from LANG)")
+    parser.add_argument("--lang", choices=LANGUAGES, help="language of causes and fixes (default: from LANG)")
 
 
 def _encoding(head: bytes, what: str) -> str:

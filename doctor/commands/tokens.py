@@ -34,6 +34,7 @@ def _whole_number(minimum: int):
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from doctor.i18n import LANGUAGES
     from doctor.tokens import TIERS
 
     parser.add_argument("text", nargs="?", help="the text to count, or - to read standard input")
@@ -46,7 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--calls", type=_whole_number(1), default=1, metavar="N", help="project the cost of N such calls")
     parser.add_argument("--prices", type=Path, metavar="FILE", help="price file (TOML) with your own rates; default: prices.toml in the user config folder if present")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--lang", choices=("en", "zh"), help="language of the labels (default: from LANG)")
+    parser.add_argument("--lang", choices=LANGUAGES, help="language of the labels (default: from LANG)")
     parser.add_argument("--prefetch", action="store_true", help="download and verify the tiktoken encodings, for a machine without internet")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="with --prefetch: where to save them (default: where tiktoken looks)")
 

@@ -10,13 +10,13 @@ import pytest
 from textual import events
 from textual.widgets import TextArea
 
+from doctor.i18n import LANGUAGES
 from doctor.tokens import count_text
 from doctor.tui import session as session_module
 
 from .conftest import SIZE, screen_text, wait_for_checks, wait_until
 from .test_explain_tokens import QUOTA_ERROR
 
-LANGUAGES = ("en", "zh")
 
 
 @pytest.fixture(autouse=True)
